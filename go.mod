@@ -1,0 +1,3 @@
+module github.com/minicache/minicache
+
+go 1.25
