@@ -1,0 +1,53 @@
+package minicache
+
+import (
+	"hash/maphash"
+	"math/rand/v2"
+	"reflect"
+	"unsafe"
+)
+
+// newHasher returns a seeded hash function for keys of type K. One hash
+// picks the shard (its low half) and the bucket and tag inside the shard (its
+// high half), so each operation hashes its key once.
+//
+// Strings go to maphash.String and integers of every size through a
+// multiply-xorshift mixer; both are much cheaper than the general
+// maphash.Comparable, which every other key type uses.
+func newHasher[K comparable]() func(K) uint64 {
+	t := reflect.TypeFor[K]()
+	switch t.Kind() {
+	case reflect.String:
+		seed := maphash.MakeSeed()
+		return func(k K) uint64 {
+			return maphash.String(seed, *(*string)(unsafe.Pointer(&k)))
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		seed := rand.Uint64()
+		switch t.Size() {
+		case 8:
+			return func(k K) uint64 { return mix(*(*uint64)(unsafe.Pointer(&k)) ^ seed) }
+		case 4:
+			return func(k K) uint64 { return mix(uint64(*(*uint32)(unsafe.Pointer(&k))) ^ seed) }
+		case 2:
+			return func(k K) uint64 { return mix(uint64(*(*uint16)(unsafe.Pointer(&k))) ^ seed) }
+		case 1:
+			return func(k K) uint64 { return mix(uint64(*(*uint8)(unsafe.Pointer(&k))) ^ seed) }
+		}
+	}
+	seed := maphash.MakeSeed()
+	return func(k K) uint64 { return maphash.Comparable(seed, k) }
+}
+
+// mix is a bijective 64-bit finalizer (the one of MurmurHash3): every input
+// bit affects every output bit, so sequential integer keys spread evenly
+// over shards and buckets.
+func mix(x uint64) uint64 {
+	x ^= x >> 33
+	x *= 0xff51afd7ed558ccd
+	x ^= x >> 33
+	x *= 0xc4ceb9fe1a85ec53
+	x ^= x >> 33
+	return x
+}

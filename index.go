@@ -1,0 +1,122 @@
+package minicache
+
+// index maps hashes to slots of a shard's entries. It is an open-addressing
+// table with linear probing in Robin Hood order, one uint64 per bucket:
+//
+//	bucket = tag<<32 | slot
+//
+// where tag is the upper 32 bits of the key's hash and slot is the entry's
+// index (never 0, the sentinel), so an empty bucket is 0. A key's home bucket
+// is tag*len>>32, which needs no power-of-two length: a full bounded shard
+// gets a table sized to its capacity, not the next power of two. The tag
+// alone locates a bucket's home, so growing or deleting never touches the
+// entries, and it filters out all but about one in 2³² foreign keys before a
+// key is compared.
+//
+// Robin Hood order keeps every probe sequence short: a lookup stops at the
+// first bucket that sits closer to its own home than the probe has come, and
+// deletion shifts the following buckets back instead of leaving tombstones.
+// The load factor stays at or below 4/5. index does no locking.
+type index struct {
+	buckets []uint64
+	limit   int // most entries the table will hold; 0 = unbounded
+}
+
+// minBuckets is the size of a new table.
+const minBuckets = 16
+
+// init empties x for at most limit entries (0 = unbounded).
+func (x *index) init(limit int) {
+	*x = index{buckets: make([]uint64, minBuckets), limit: limit}
+}
+
+// home returns the bucket a tag hashes to.
+func (x *index) home(tag uint32) uint64 {
+	return uint64(tag) * uint64(len(x.buckets)) >> 32
+}
+
+// distance returns how far the bucket b at pos sits from its home.
+func (x *index) distance(b, pos uint64) uint64 {
+	h := x.home(uint32(b >> 32))
+	if pos >= h {
+		return pos - h
+	}
+	return pos + uint64(len(x.buckets)) - h
+}
+
+// reserve makes room for n entries, growing the table if its load factor
+// would pass 4/5.
+func (x *index) reserve(n int) {
+	if 5*n <= 4*len(x.buckets) {
+		return
+	}
+	size := 2 * len(x.buckets)
+	if x.limit > 0 {
+		// A bounded table stops at the size its limit needs.
+		size = min(size, x.limit+x.limit/4+1)
+	}
+	size = max(size, n+n/4+1)
+	old := x.buckets
+	x.buckets = make([]uint64, size)
+	for _, b := range old {
+		if b != 0 {
+			x.insert(b)
+		}
+	}
+}
+
+// insert adds bucket b = tag<<32 | slot. The caller has reserved room.
+func (x *index) insert(b uint64) {
+	n := uint64(len(x.buckets))
+	pos := x.home(uint32(b >> 32))
+	for d := uint64(0); ; d++ {
+		cur := x.buckets[pos]
+		if cur == 0 {
+			x.buckets[pos] = b
+			return
+		}
+		// Robin Hood: the bucket that has come less far yields its place.
+		if cd := x.distance(cur, pos); cd < d {
+			x.buckets[pos], b, d = b, cur, cd
+		}
+		if pos++; pos == n {
+			pos = 0
+		}
+	}
+}
+
+// find returns the position of bucket b, which must be in the table.
+func (x *index) find(b uint64) uint64 {
+	n := uint64(len(x.buckets))
+	pos := x.home(uint32(b >> 32))
+	for x.buckets[pos] != b {
+		if pos++; pos == n {
+			pos = 0
+		}
+	}
+	return pos
+}
+
+// remove deletes the bucket at pos and shifts the buckets after it back
+// towards their homes.
+func (x *index) remove(pos uint64) {
+	n := uint64(len(x.buckets))
+	for {
+		next := pos + 1
+		if next == n {
+			next = 0
+		}
+		b := x.buckets[next]
+		if b == 0 || x.distance(b, next) == 0 {
+			x.buckets[pos] = 0
+			return
+		}
+		x.buckets[pos] = b
+		pos = next
+	}
+}
+
+// bucket returns the bucket value for a hash and a slot.
+func bucket(h uint64, slot uint32) uint64 {
+	return h&^0xFFFF_FFFF | uint64(slot)
+}
