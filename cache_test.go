@@ -274,7 +274,7 @@ func TestFullCacheReclaimsExpiredBeforeEvicting(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		opt, removed := recorder[string, int]()
 		c := New[string, int](WithCapacity(2), opt)
-		c.Set("lru", 1)                     // never expires, least recently used
+		c.Set("lru", 1)                       // never expires, least recently used
 		c.SetWithTTL("short", 2, time.Second) // most recently used, expires first
 		time.Sleep(time.Second)
 		c.Set("new", 3)
@@ -449,7 +449,7 @@ func TestRemovalCallbackMayCallTheCache(t *testing.T) {
 	var c *Cache[int, int]
 	var seen []int
 	c = New[int, int](WithCapacity(2), WithShards(1), WithRemovalCallback(func(k, v int, cause RemovalCause) {
-		seen = append(seen, c.Len())   // reads under no lock
+		seen = append(seen, c.Len()) // reads under no lock
 		if cause == CauseEvicted && k == 1 {
 			c.Set(100, 100) // writes too: evicts 2 in turn
 		}
