@@ -443,7 +443,7 @@ func (c *core[K, V]) delete(k K) bool {
 		return false
 	}
 	cause := CauseDeleted
-	if s.list.entries[i].expiredAt(c.clock.now()) {
+	if s.list.entries[i].expired(&moment{clk: &c.clock}) {
 		cause = CauseExpired
 	}
 	s.remove(pos, i, cause, rp)

@@ -14,7 +14,8 @@ type entry[K comparable, V any] struct {
 	prev, next uint32
 }
 
-// expiredAt reports whether the entry's deadline has passed at now.
-func (e *entry[K, V]) expiredAt(now int64) bool {
-	return e.expire != 0 && e.expire <= now
+// expired reports whether the entry's deadline has passed; it reads the
+// clock only for an entry that has a deadline.
+func (e *entry[K, V]) expired(now *moment) bool {
+	return e.expire != 0 && e.expire <= now.now()
 }

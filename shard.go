@@ -68,7 +68,7 @@ func (s *shard[K, V]) setLocked(k K, h uint64, v V, expire int64, w uint64, now 
 	if _, i := s.lookup(k, h); i != 0 {
 		e := &s.list.entries[i]
 		cause := CauseReplaced
-		if e.expiredAt(now.now()) {
+		if e.expired(now) {
 			cause = CauseExpired
 			s.expirations++
 		}
@@ -98,7 +98,7 @@ func (s *shard[K, V]) dropLocked(k K, h uint64, now *moment, r *removals[K, V]) 
 	s.invalidateLoad(k)
 	if pos, i := s.lookup(k, h); i != 0 {
 		cause := CauseReplaced
-		if s.list.entries[i].expiredAt(now.now()) {
+		if s.list.entries[i].expired(now) {
 			cause = CauseExpired
 		}
 		s.remove(pos, i, cause, r)

@@ -1,0 +1,207 @@
+package minicache
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"strconv"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The benchmarks' workload: keys drawn from a Zipf distribution (s = 1.01)
+// over a million keys, a cache of 100k entries, as in the comparison suite
+// in bench/. Keys are generated up front so that the generator is not
+// measured.
+const (
+	benchKeySpace = 1 << 20
+	benchCapacity = 100_000
+	benchTrace    = 1 << 20 // must be a power of two
+	// benchResident keys fit in a sharded cache of benchCapacity whatever
+	// their spread over the shards.
+	benchResident = benchCapacity / 2
+)
+
+var (
+	benchInts    = zipfInts(benchTrace)
+	benchStrings = func() []string {
+		s := make([]string, len(benchInts))
+		for i, k := range benchInts {
+			s[i] = benchKey(k)
+		}
+		return s
+	}()
+)
+
+func zipfInts(n int) []int64 {
+	z := rand.NewZipf(rand.New(rand.NewPCG(1, 2)), 1.01, 1, benchKeySpace-1)
+	keys := make([]int64, n)
+	for i := range keys {
+		keys[i] = int64(z.Uint64())
+	}
+	return keys
+}
+
+// benchKey is a 16-byte string key.
+func benchKey(k int64) string { return fmt.Sprintf("key:%012d", k) }
+
+// filled returns a cache of benchCapacity holding the trace's most frequent
+// keys, as a warmed-up cache would.
+func filled[K comparable](keys []K, opts ...Option) *Cache[K, int64] {
+	c := New[K, int64](append([]Option{WithCapacity(benchCapacity)}, opts...)...)
+	for i := range 2 * benchCapacity {
+		c.Set(keys[i%len(keys)], int64(i))
+	}
+	return c
+}
+
+func BenchmarkGet(b *testing.B) {
+	b.Run("int/hit", func(b *testing.B) {
+		c := New[int64, int64](WithCapacity(benchCapacity))
+		for i := range int64(benchResident) {
+			c.Set(i, i)
+		}
+		b.ReportAllocs()
+		i := int64(0)
+		for b.Loop() {
+			if _, ok := c.Get(i); !ok {
+				b.Fatal("miss")
+			}
+			if i++; i == benchResident {
+				i = 0
+			}
+		}
+	})
+	b.Run("int/miss", func(b *testing.B) {
+		c := New[int64, int64](WithCapacity(benchCapacity))
+		for i := range int64(benchCapacity) {
+			c.Set(i, i)
+		}
+		b.ReportAllocs()
+		i := int64(benchCapacity)
+		for b.Loop() {
+			c.Get(i)
+			i++
+		}
+	})
+	b.Run("int/zipf", func(b *testing.B) { benchGet(b, filled(benchInts), benchInts) })
+	b.Run("string/zipf", func(b *testing.B) { benchGet(b, filled(benchStrings), benchStrings) })
+	b.Run("int/zipf-ttl", func(b *testing.B) {
+		benchGet(b, filled(benchInts, WithDefaultTTL(time.Hour)), benchInts)
+	})
+}
+
+func benchGet[K comparable](b *testing.B, c *Cache[K, int64], keys []K) {
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		c.Get(keys[i&(benchTrace-1)])
+		i++
+	}
+}
+
+func BenchmarkSet(b *testing.B) {
+	b.Run("int/existing", func(b *testing.B) {
+		c := New[int64, int64](WithCapacity(benchCapacity))
+		for i := range int64(benchResident) {
+			c.Set(i, i)
+		}
+		b.ReportAllocs()
+		i := int64(0)
+		for b.Loop() {
+			c.Set(i, i)
+			if i++; i == benchResident {
+				i = 0
+			}
+		}
+		if st := c.Stats(); st.Evictions != 0 {
+			b.Fatal("evicted", st.Evictions)
+		}
+	})
+	b.Run("int/evicting", func(b *testing.B) {
+		c := New[int64, int64](WithCapacity(benchCapacity))
+		for i := range int64(benchCapacity) {
+			c.Set(i, i)
+		}
+		b.ReportAllocs()
+		i := int64(benchCapacity)
+		for b.Loop() {
+			c.Set(i, i) // always a new key into a full cache
+			i++
+		}
+	})
+	b.Run("string/evicting", func(b *testing.B) {
+		keys := make([]string, 4*benchCapacity)
+		for i := range keys {
+			keys[i] = benchKey(int64(i))
+		}
+		c := New[string, int64](WithCapacity(benchCapacity))
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			c.Set(keys[i%len(keys)], int64(i))
+			i++
+		}
+	})
+	b.Run("int/evicting-ttl", func(b *testing.B) {
+		c := New[int64, int64](WithCapacity(benchCapacity), WithDefaultTTL(time.Hour))
+		b.ReportAllocs()
+		i := int64(0)
+		for b.Loop() {
+			c.Set(i, i)
+			i++
+		}
+	})
+	b.Run("int/evicting-callback", func(b *testing.B) {
+		var evicted atomic.Int64
+		c := New[int64, int64](WithCapacity(benchCapacity),
+			WithRemovalCallback(func(k, v int64, cause RemovalCause) { evicted.Add(1) }))
+		b.ReportAllocs()
+		i := int64(0)
+		for b.Loop() {
+			c.Set(i, i)
+			i++
+		}
+	})
+	b.Run("int/zipf", func(b *testing.B) {
+		c := filled(benchInts)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			c.Set(benchInts[i&(benchTrace-1)], int64(i))
+			i++
+		}
+	})
+}
+
+// BenchmarkParallel runs read/write mixes from GOMAXPROCS goroutines (use
+// -cpu to vary it) over the Zipf trace, each goroutine starting at its own
+// offset.
+func BenchmarkParallel(b *testing.B) {
+	for _, reads := range []int{100, 75, 50, 0} {
+		b.Run("int/reads="+strconv.Itoa(reads), func(b *testing.B) {
+			benchParallel(b, filled(benchInts), benchInts, reads)
+		})
+		b.Run("string/reads="+strconv.Itoa(reads), func(b *testing.B) {
+			benchParallel(b, filled(benchStrings), benchStrings, reads)
+		})
+	}
+}
+
+func benchParallel[K comparable](b *testing.B, c *Cache[K, int64], keys []K, reads int) {
+	var offset atomic.Uint32
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		i := int(offset.Add(1)) * 7919 * 13
+		for pb.Next() {
+			k := keys[i&(benchTrace-1)]
+			if i%100 < reads {
+				c.Get(k)
+			} else {
+				c.Set(k, int64(i))
+			}
+			i++
+		}
+	})
+}
