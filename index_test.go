@@ -1,0 +1,73 @@
+package minicache
+
+import (
+	"maps"
+	"slices"
+	"testing"
+
+	"pgregory.net/rapid"
+)
+
+// TestIndexProperty checks the Robin Hood table against a map under random
+// inserts and removals, with tags from a tiny range so that homes collide
+// and clusters wrap around the end of the table.
+func TestIndexProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var x index
+		limit := rapid.IntRange(0, 40).Draw(t, "limit")
+		x.init(limit)
+		present := map[uint32]uint64{} // slot → bucket
+		next := uint32(1)
+		t.Repeat(map[string]func(*rapid.T){
+			"insert": func(t *rapid.T) {
+				if limit > 0 && len(present) == limit {
+					t.Skip("full")
+				}
+				// Tags near the top of the range home at the end of the table.
+				tag := rapid.SampledFrom([]uint32{0, 1, 1 << 31, 0xFFFF_FFF0, 0xFFFF_FFFF}).Draw(t, "tag")
+				b := uint64(tag)<<32 | uint64(next)
+				x.reserve(len(present) + 1)
+				x.insert(b)
+				present[next] = b
+				next++
+			},
+			"remove": func(t *rapid.T) {
+				if len(present) == 0 {
+					t.Skip("empty")
+				}
+				slot := rapid.SampledFrom(slices.Sorted(maps.Keys(present))).Draw(t, "slot")
+				x.remove(x.find(present[slot]))
+				delete(present, slot)
+			},
+			"": func(t *rapid.T) {
+				n := 0
+				for pos, b := range x.buckets {
+					if b == 0 {
+						continue
+					}
+					n++
+					if present[uint32(b)] != b {
+						t.Fatalf("bucket %x at %d is not in the model", b, pos)
+					}
+					// Robin Hood order: a bucket is never more than one step
+					// further from home than the bucket before it.
+					prev := (uint64(pos) + uint64(len(x.buckets)) - 1) % uint64(len(x.buckets))
+					if d := x.distance(b, uint64(pos)); d > 0 {
+						if x.buckets[prev] == 0 || x.distance(x.buckets[prev], prev)+1 < d {
+							t.Fatalf("bucket %x at %d is %d from home after a gap", b, pos, d)
+						}
+					}
+				}
+				if n != len(present) {
+					t.Fatalf("table holds %d buckets, model %d", n, len(present))
+				}
+				if 5*n > 4*len(x.buckets) {
+					t.Fatalf("load factor %d/%d over 4/5", n, len(x.buckets))
+				}
+				if limit > 0 && len(x.buckets) > limit+limit/4+1 && len(x.buckets) > minBuckets {
+					t.Fatalf("table of %d buckets for a limit of %d", len(x.buckets), limit)
+				}
+			},
+		})
+	})
+}

@@ -1,0 +1,425 @@
+package minicache
+
+import (
+	"cmp"
+	"context"
+	"flag"
+	"maps"
+	"os"
+	"reflect"
+	"slices"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"pgregory.net/rapid"
+)
+
+// model is the reference the property tests hold the cache to: a map, a
+// recency order and a clock, with every rule written out plainly.
+type model struct {
+	capacity   int
+	maxWeight  uint64
+	weighted   bool
+	defaultTTL time.Duration // <= 0: none
+
+	now     time.Duration // time since the cache was created
+	entries map[int]modelEntry
+	order   []int // keys, most recently used first
+	stats   Stats
+	removed []record[int, int]
+}
+
+type modelEntry struct {
+	value  int
+	expire time.Duration // 0: never
+}
+
+func weightOf(v int) uint64 { return uint64(v%4 + 1) }
+
+func (m *model) expired(e modelEntry) bool { return e.expire != 0 && e.expire <= m.now }
+
+func (m *model) touch(k int) {
+	m.order = slices.DeleteFunc(m.order, func(x int) bool { return x == k })
+	m.order = slices.Insert(m.order, 0, k)
+}
+
+func (m *model) remove(k int, cause RemovalCause) {
+	m.removed = append(m.removed, record[int, int]{k, m.entries[k].value, cause})
+	switch cause {
+	case CauseEvicted:
+		m.stats.Evictions++
+	case CauseExpired:
+		m.stats.Expirations++
+	}
+	if m.weighted {
+		m.stats.Weight -= weightOf(m.entries[k].value)
+	}
+	delete(m.entries, k)
+	m.order = slices.DeleteFunc(m.order, func(x int) bool { return x == k })
+}
+
+// firstExpired returns the expired key with the earliest deadline.
+func (m *model) firstExpired() (int, bool) {
+	best, found := 0, false
+	for k, e := range m.entries {
+		if m.expired(e) && (!found || e.expire < m.entries[best].expire) {
+			best, found = k, true
+		}
+	}
+	return best, found
+}
+
+// evictOne reclaims an expired entry if there is one, else evicts the least
+// recently used.
+func (m *model) evictOne() {
+	if k, ok := m.firstExpired(); ok {
+		m.remove(k, CauseExpired)
+		return
+	}
+	m.remove(m.order[len(m.order)-1], CauseEvicted)
+}
+
+func (m *model) purge() int {
+	n := 0
+	for k, ok := m.firstExpired(); ok; k, ok = m.firstExpired() {
+		m.remove(k, CauseExpired)
+		n++
+	}
+	return n
+}
+
+func (m *model) set(k, v int, ttl time.Duration) {
+	if ttl == DefaultTTL {
+		ttl = m.defaultTTL
+		if ttl <= 0 {
+			ttl = NoExpiration
+		}
+	}
+	if m.weighted && m.maxWeight > 0 && weightOf(v) > m.maxWeight {
+		m.stats.Rejections++
+		m.drop(k)
+		return
+	}
+	if ttl < 0 {
+		m.drop(k)
+		return
+	}
+	var expire time.Duration
+	if ttl != NoExpiration {
+		expire = m.now + ttl
+	}
+	if e, ok := m.entries[k]; ok {
+		cause := CauseReplaced
+		if m.expired(e) {
+			cause = CauseExpired
+			m.stats.Expirations++
+		}
+		m.removed = append(m.removed, record[int, int]{k, e.value, cause})
+		if m.weighted {
+			m.stats.Weight -= weightOf(e.value)
+		}
+	} else if m.capacity > 0 && len(m.entries) >= m.capacity {
+		m.evictOne()
+	}
+	m.entries[k] = modelEntry{v, expire}
+	if m.weighted {
+		m.stats.Weight += weightOf(v)
+	}
+	m.touch(k)
+	for m.maxWeight > 0 && m.stats.Weight > m.maxWeight && len(m.entries) > 1 {
+		m.evictOne()
+	}
+}
+
+func (m *model) drop(k int) {
+	if e, ok := m.entries[k]; ok {
+		if m.expired(e) {
+			m.remove(k, CauseExpired)
+		} else {
+			m.remove(k, CauseReplaced)
+		}
+	}
+}
+
+// lookup finds a live entry, removing an expired one.
+func (m *model) lookup(k int) (modelEntry, bool) {
+	e, ok := m.entries[k]
+	if ok && m.expired(e) {
+		m.remove(k, CauseExpired)
+		return modelEntry{}, false
+	}
+	return e, ok
+}
+
+func (m *model) get(k int) (int, bool) {
+	e, ok := m.lookup(k)
+	if !ok {
+		m.stats.Misses++
+		return 0, false
+	}
+	m.stats.Hits++
+	m.touch(k)
+	return e.value, true
+}
+
+// machine drives a cache and the model with the same random actions.
+type machine struct {
+	c          *Cache[int, int]
+	m          *model
+	removed    func() []record[int, int]
+	exactOrder bool // one shard: eviction and iteration order are exact
+	sets       int
+	ctx        context.Context
+}
+
+const propertyKeys = 8 // a small key range, so that keys collide and evict
+
+func newMachine(t *rapid.T, shards int) *machine {
+	m := &model{entries: map[int]modelEntry{}}
+	opts := []Option{WithShards(shards)}
+	if shards == 1 {
+		m.capacity = rapid.IntRange(0, 6).Draw(t, "capacity")
+		opts = append(opts, WithCapacity(m.capacity))
+		if rapid.Bool().Draw(t, "weighted") {
+			m.weighted = true
+			m.maxWeight = uint64(rapid.IntRange(0, 12).Draw(t, "maxWeight"))
+			opts = append(opts, WithMaxWeight(m.maxWeight), WithWeigher(func(k, v int) uint64 { return weightOf(v) }))
+		}
+	}
+	if rapid.Bool().Draw(t, "hasDefaultTTL") {
+		m.defaultTTL = time.Duration(rapid.IntRange(1, 3000).Draw(t, "defaultTTL")) * time.Millisecond
+		opts = append(opts, WithDefaultTTL(m.defaultTTL))
+	}
+	opt, removed := recorder[int, int]()
+	return &machine{
+		c: New[int, int](append(opts, opt)...), m: m, removed: removed,
+		exactOrder: shards == 1, ctx: context.Background(),
+	}
+}
+
+// beforeSet moves the clock on by 1ns, so that no two Sets share a
+// deadline: TTLs and time steps are whole milliseconds, so a deadline's
+// nanoseconds name the Set that gave it, and the earliest expired entry is
+// always unique.
+func (s *machine) beforeSet() {
+	time.Sleep(time.Nanosecond)
+	s.m.now += time.Nanosecond
+}
+
+func drawTTL(t *rapid.T) time.Duration {
+	switch rapid.IntRange(0, 5).Draw(t, "ttlKind") {
+	case 0:
+		return DefaultTTL
+	case 1:
+		return NoExpiration
+	case 2:
+		return -time.Duration(rapid.IntRange(1, 1000).Draw(t, "negativeTTL")) * time.Millisecond
+	default:
+		return time.Duration(rapid.IntRange(1, 3000).Draw(t, "ttl")) * time.Millisecond
+	}
+}
+
+func (s *machine) actions() map[string]func(*rapid.T) {
+	key := rapid.IntRange(0, propertyKeys-1)
+	value := rapid.IntRange(0, 99)
+	return map[string]func(*rapid.T){
+		"Set": func(t *rapid.T) {
+			k, v := key.Draw(t, "k"), value.Draw(t, "v")
+			s.beforeSet()
+			s.c.Set(k, v)
+			s.m.set(k, v, DefaultTTL)
+		},
+		"SetWithTTL": func(t *rapid.T) {
+			k, v, ttl := key.Draw(t, "k"), value.Draw(t, "v"), drawTTL(t)
+			s.beforeSet()
+			s.c.SetWithTTL(k, v, ttl)
+			s.m.set(k, v, ttl)
+		},
+		"Get": func(t *rapid.T) {
+			k := key.Draw(t, "k")
+			v, ok := s.c.Get(k)
+			wv, wok := s.m.get(k)
+			equal(t, "Get ok", wok, ok)
+			equal(t, "Get value", wv, v)
+		},
+		"Peek": func(t *rapid.T) {
+			k := key.Draw(t, "k")
+			v, ok := s.c.Peek(k)
+			e, wok := s.m.lookup(k)
+			equal(t, "Peek ok", wok, ok)
+			equal(t, "Peek value", e.value, v)
+		},
+		"TTL": func(t *rapid.T) {
+			k := key.Draw(t, "k")
+			left, ok := s.c.TTL(k)
+			e, wok := s.m.lookup(k)
+			equal(t, "TTL ok", wok, ok)
+			want := time.Duration(0)
+			if wok {
+				want = NoExpiration
+				if e.expire != 0 {
+					want = e.expire - s.m.now
+				}
+			}
+			equal(t, "TTL", want, left)
+		},
+		"Delete": func(t *rapid.T) {
+			k := key.Draw(t, "k")
+			_, want := s.m.lookup(k)
+			if want {
+				s.m.remove(k, CauseDeleted)
+			}
+			equal(t, "Delete", want, s.c.Delete(k))
+		},
+		"GetOrLoad": func(t *rapid.T) {
+			k, v := key.Draw(t, "k"), value.Draw(t, "v")
+			s.beforeSet()
+			got, err := s.c.GetOrLoad(s.ctx, k, func(context.Context, int) (int, error) { return v, nil })
+			equal(t, "GetOrLoad error", nil, err)
+			want, ok := s.m.get(k)
+			if !ok {
+				s.m.stats.Loads++
+				s.m.set(k, v, DefaultTTL)
+				want = v
+			}
+			equal(t, "GetOrLoad", want, got)
+		},
+		"Sleep": func(t *rapid.T) {
+			d := time.Duration(rapid.IntRange(1, 2000).Draw(t, "ms")) * time.Millisecond
+			time.Sleep(d)
+			s.m.now += d
+		},
+		"DeleteExpired": func(t *rapid.T) {
+			equal(t, "DeleteExpired", s.m.purge(), s.c.DeleteExpired())
+		},
+		"Clear": func(t *rapid.T) {
+			s.m.purge()
+			for _, k := range slices.Clone(s.m.order) {
+				s.m.remove(k, CauseCleared)
+			}
+			s.c.Clear()
+		},
+		"Len": func(t *rapid.T) {
+			s.m.purge()
+			equal(t, "Len", len(s.m.entries), s.c.Len())
+		},
+		"All": func(t *rapid.T) {
+			s.m.purge()
+			var got, want []record[int, int]
+			for k, v := range s.c.All() {
+				got = append(got, record[int, int]{Key: k, Value: v})
+			}
+			for _, k := range s.m.order {
+				want = append(want, record[int, int]{Key: k, Value: s.m.entries[k].value})
+			}
+			if !s.exactOrder {
+				sortRecords(got)
+				sortRecords(want)
+			}
+			equal(t, "All", want, got)
+		},
+		"": s.check,
+	}
+}
+
+// check compares the cache with the model after every action, without
+// changing either: removals, counters, and the raw contents of the shards,
+// expired entries not yet found included, so that expired entries can
+// linger from one action to the next as they do in use.
+func (s *machine) check(t *rapid.T) {
+	got, want := s.removed(), s.m.removed
+	s.m.removed = nil
+	if !s.exactOrder {
+		sortRecords(got)
+		sortRecords(want)
+	}
+	equal(t, "removals", want, got)
+	equal(t, "stats", s.m.stats, s.c.Stats())
+
+	var raw []int
+	for i := range s.c.c.shards {
+		sh := &s.c.c.shards[i]
+		sh.mu.Lock()
+		if sh.capacity > 0 && sh.list.len > sh.capacity {
+			t.Fatalf("shard %d holds %d entries, over its capacity %d", i, sh.list.len, sh.capacity)
+		}
+		for j := sh.list.entries[0].next; j != 0; j = sh.list.entries[j].next {
+			e := sh.list.entries[j]
+			equal(t, "entry", s.m.entries[e.key], modelEntry{e.value, time.Duration(e.expire)})
+			raw = append(raw, e.key)
+		}
+		sh.mu.Unlock()
+	}
+	if s.exactOrder {
+		equal(t, "recency order", s.m.order, raw)
+	} else {
+		equal(t, "keys", slices.Sorted(maps.Keys(s.m.entries)), slices.Sorted(slices.Values(raw)))
+	}
+}
+
+func sortRecords(r []record[int, int]) {
+	slices.SortFunc(r, func(a, b record[int, int]) int {
+		return cmp.Or(cmp.Compare(a.Key, b.Key), cmp.Compare(a.Value, b.Value), cmp.Compare(a.Cause, b.Cause))
+	})
+}
+
+func equal[T any](t *rapid.T, what string, want, got T) {
+	t.Helper()
+	if !reflect.DeepEqual(want, got) && !bothEmpty(want, got) {
+		t.Fatalf("%s: want %v, got %v", what, want, got)
+	}
+}
+
+// TestPropertyOneShard holds a one-shard cache, with or without a capacity,
+// weight bound and default TTL, to the model: values, Len, exact eviction
+// and recency order, removals with their causes, and all the counters.
+func TestPropertyOneShard(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rapid.Check(inBubble{t}, func(t *rapid.T) {
+			s := newMachine(t, 1)
+			defer s.c.Close()
+			t.Repeat(s.actions())
+		})
+	})
+}
+
+// TestPropertySharded holds an unbounded cache of several shards to the
+// model: without eviction, sharding must not change what is observable
+// beyond the order of iteration.
+func TestPropertySharded(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rapid.Check(inBubble{t}, func(t *rapid.T) {
+			s := newMachine(t, rapid.IntRange(2, 5).Draw(t, "shards"))
+			defer s.c.Close()
+			t.Repeat(s.actions())
+		})
+	})
+}
+
+// bothEmpty reports whether a and b are slices of length 0 (nil or not).
+func bothEmpty(a, b any) bool {
+	va, vb := reflect.ValueOf(a), reflect.ValueOf(b)
+	return va.Kind() == reflect.Slice && vb.Kind() == reflect.Slice && va.Len() == 0 && vb.Len() == 0
+}
+
+// inBubble hides from rapid that it runs under a *testing.T, whose Deadline
+// may not be called inside a synctest bubble; rapid then times itself with
+// time.Now, the bubble's fake clock.
+type inBubble struct{ *testing.T }
+
+// TestMain runs the property tests longer than rapid's defaults (100 checks
+// of 30 steps), unless the command line sets -rapid.checks or -rapid.steps.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	set := map[string]bool{}
+	flag.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for name, value := range map[string]string{"rapid.checks": "400", "rapid.steps": "100"} {
+		if !set[name] {
+			if err := flag.Set(name, value); err != nil {
+				panic(err)
+			}
+		}
+	}
+	os.Exit(m.Run())
+}
