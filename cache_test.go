@@ -809,3 +809,28 @@ func TestConcurrentStress(t *testing.T) {
 	assert.Equal(t, st.Hits+st.Misses, st.Hits+st.Misses) // counters readable
 	assert.Positive(t, removedCount.Load())
 }
+
+func TestDefaultShardCount(t *testing.T) {
+	procs := runtime.GOMAXPROCS(0)
+	perProc := min(shardsPerProc*procs, maxShards)
+	for _, tc := range []struct {
+		name     string
+		capacity int
+		shards   int
+		want     int
+	}{
+		{"capacity 3 is exact", 3, 0, 1},
+		{"server default is exact", 1000, 0, 1},
+		{"just under the limit", exactLimit - 1, 0, 1},
+		{"at the limit, 512 per shard", exactLimit, 0, min(perProc, exactLimit/minShardCapacity)},
+		{"large", 1_000_000, 0, perProc},
+		{"unbounded", 0, 0, perProc},
+		{"explicit", 100_000, 3, 3},
+		{"never more shards than entries", 2, 8, 2},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New[int, int](WithCapacity(tc.capacity), WithShards(tc.shards))
+			assert.Len(t, c.c.shards, tc.want)
+		})
+	}
+}

@@ -50,12 +50,18 @@ func WithCleanupInterval(d time.Duration) Option {
 // WithShards sets the number of independently locked shards a key is spread
 // over by its hash. WithShards(1) makes eviction order exactly global LRU.
 //
-// With n > 1 each shard holds an equal share of the capacity and evicts its
-// own least recently used entry, so eviction approximates global LRU; the
-// total never exceeds the capacity. When n is 0 (the default), New picks
-// 4×GOMAXPROCS shards, but never fewer than 4096 entries of capacity per
-// shard, so caches of up to 8191 entries have one shard and exact LRU. A
-// negative n makes [New] panic.
+// With n > 1 each shard holds an equal share of the capacity (the shares
+// differ by at most one) and evicts its own least recently used entry, so
+// eviction approximates global LRU, and a full cache holds exactly its
+// capacity only once every shard has filled its share. The total never
+// exceeds the capacity. Hash spreading keeps the approximation close: on
+// Zipf workloads the hit ratio of 64 shards is within 0.1% of one shard's
+// (see the README).
+//
+// When n is 0 (the default), [New] uses one shard for a capacity under 4096,
+// so that small caches are exact LRU, and otherwise 32×GOMAXPROCS shards
+// (at most 1024), but no more than leave each shard 512 entries. A negative
+// n makes [New] panic.
 func WithShards(n int) Option {
 	return func(c *config) { c.shards = n }
 }
@@ -99,21 +105,29 @@ func WithRemovalCallback[K comparable, V any](onRemove func(key K, value V, caus
 	return func(c *config) { c.onRemove = onRemove }
 }
 
-// minShardCapacity is the least capacity a default-sharded cache gives one
-// shard, so that small caches keep exact LRU order and every shard of a large
-// one holds enough entries to approximate it closely.
-const minShardCapacity = 4096
+// Default sharding: caches below exactLimit entries have one shard; larger
+// ones have shardsPerProc shards per GOMAXPROCS, at most maxShards, and at
+// least minShardCapacity entries of capacity per shard.
+const (
+	exactLimit       = 4096
+	shardsPerProc    = 32
+	maxShards        = 1024
+	minShardCapacity = 512
+)
 
 // shardCount returns the number of shards for cfg.
 func (cfg *config) shardCount() int {
 	if cfg.shards > 0 {
 		return cfg.shards
 	}
-	n := 4 * runtime.GOMAXPROCS(0)
+	if cfg.capacity > 0 && cfg.capacity < exactLimit {
+		return 1
+	}
+	n := min(shardsPerProc*runtime.GOMAXPROCS(0), maxShards)
 	if cfg.capacity > 0 {
 		n = min(n, cfg.capacity/minShardCapacity)
 	}
-	return max(n, 1)
+	return n
 }
 
 // validate panics with a clear message on a programmer error.

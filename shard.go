@@ -9,7 +9,12 @@ import (
 // expiry index. Methods whose names end in Locked, and all the helpers below
 // them, must be called with mu held.
 type shard[K comparable, V any] struct {
+	// Every operation writes the first cache line, and only it among the
+	// shard's own fields: the lock and the counters, so that a Get that
+	// finds its entry already most recently used moves one line between
+	// cores, not two.
 	mu sync.Mutex // guards every field below
+	shardCounters
 
 	list     list[K, V]     // entries in recency order
 	index    index          // hash → slot of list.entries
@@ -19,13 +24,11 @@ type shard[K comparable, V any] struct {
 	weight   uint64         // sum of the weights of the live entries
 	calls    map[K]*call[V] // loads in flight (see loader.go)
 
-	shardCounters
-
 	// Set once by New, read-only after.
 	hash  func(K) uint64
 	total *atomic.Uint64 // the cache's total weight; nil when it weighs nothing
 
-	_ [64]byte // keeps the next shard's lock off this shard's cache lines
+	_ [16]byte // rounds the size to 4 cache lines: shards never share one
 }
 
 // init empties s, keeping its configuration and counters.
