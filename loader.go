@@ -23,20 +23,13 @@ type call[V any] struct {
 func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Context, K) (V, error)) (V, error) {
 	h := c.hash(k)
 	s := c.shardFor(h)
-	var r removals[K, V]
-	var rp *removals[K, V]
 	s.mu.Lock()
-	if pos, i := s.lookup(k, h); i != 0 {
-		e := &s.list.entries[i]
-		if e.expire == 0 || e.expire > c.clock.now() {
-			s.list.moveToFront(i)
-			s.hits++
-			v := e.value
-			s.mu.Unlock()
-			return v, nil
-		}
-		rp = c.recorder(&r)
-		s.remove(pos, i, CauseExpired, rp)
+	if i := c.findLocked(s, k, h); i != 0 {
+		s.list.moveToFront(i)
+		s.hits++
+		v := s.list.entries[i].value
+		s.mu.Unlock()
+		return v, nil
 	}
 	s.misses++
 	cl, leader := s.calls[k], false
@@ -45,7 +38,6 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 	}
 	cl.waiters++
 	s.mu.Unlock()
-	c.report(rp)
 	if leader && !c.spawnLoad(s, k, h, cl, load) {
 		// The cache is closed and starts no goroutines: load in this one.
 		v, err := callLoader(ctx, k, load)
@@ -56,6 +48,11 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 	case <-cl.done:
 		return cl.val, cl.err
 	case <-ctx.Done():
+		select {
+		case <-cl.done: // the value is there: better than an error
+			return cl.val, cl.err
+		default:
+		}
 	}
 	s.mu.Lock()
 	cl.waiters--
