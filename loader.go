@@ -140,8 +140,10 @@ func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[V], v V,
 	}
 	cl.val, cl.err = v, err
 	s.mu.Unlock()
-	close(cl.done)
-	cl.cancel()
+	// Report the removals the store caused before waking the callers, so
+	// that GetOrLoad, like Set, returns after its callbacks have run.
 	c.report(rp)
 	c.fitWeight(s)
+	close(cl.done)
+	cl.cancel()
 }
