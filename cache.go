@@ -6,8 +6,8 @@
 // A Cache is split into shards, each an exact LRU list over a flat array of
 // entries with integer links and a Robin Hood hash index, guarded by its own
 // mutex. A Get or Set hashes its key once, locks one shard and allocates
-// nothing. An entry costs no heap object of its own, so a cache of a million
-// small entries is a few dozen objects for the garbage collector. Deadlines
+// nothing. An entry costs no heap object of its own: what the garbage
+// collector sees grows with the number of shards, not of entries. Deadlines
 // sit in a heap per shard, so removing what has expired costs time in
 // proportion to what has expired, never a scan of the live entries.
 //
