@@ -357,7 +357,7 @@ func (c *core[K, V]) fitWeight(from *shard[K, V]) {
 // entry it finds is removed. s.mu is held.
 func (c *core[K, V]) findLocked(s *shard[K, V], k K, h uint64) uint32 {
 	pos, i := s.lookup(k, h)
-	if i != 0 && s.list.entries[i].expire != 0 {
+	if i != 0 && s.list.expire(i) != 0 {
 		return c.unlessExpired(s, pos, i)
 	}
 	return i
@@ -366,7 +366,7 @@ func (c *core[K, V]) findLocked(s *shard[K, V], k K, h uint64) uint32 {
 // unlessExpired returns i, or 0 after removing the entry in slot i (bucket
 // pos) if its deadline has passed. s.mu is held.
 func (c *core[K, V]) unlessExpired(s *shard[K, V], pos uint64, i uint32) uint32 {
-	if s.list.entries[i].expire > c.clock.now() {
+	if s.list.expire(i) > c.clock.now() {
 		return i
 	}
 	c.expireLocked(s, pos, i)
@@ -380,7 +380,7 @@ func (c *core[K, V]) get(k K) (V, bool) {
 	// findLocked by hand: the compiler does not inline it here, and this is
 	// the hottest path (about 8% fewer instructions per hit).
 	pos, i := s.lookup(k, h)
-	if i != 0 && s.list.entries[i].expire != 0 {
+	if i != 0 && s.list.expire(i) != 0 {
 		i = c.unlessExpired(s, pos, i)
 	}
 	if i != 0 {
@@ -419,7 +419,7 @@ func (c *core[K, V]) ttlOf(k K) (time.Duration, bool) {
 	if i == 0 {
 		return 0, false
 	}
-	expire := s.list.entries[i].expire
+	expire := s.list.expire(i)
 	if expire == 0 {
 		return NoExpiration, true
 	}
@@ -458,7 +458,7 @@ func (c *core[K, V]) delete(k K) bool {
 		return false
 	}
 	cause := CauseDeleted
-	if s.list.entries[i].expired(&moment{clk: &c.clock}) {
+	if s.list.expired(i, &moment{clk: &c.clock}) {
 		cause = CauseExpired
 	}
 	s.remove(pos, i, cause, rp)

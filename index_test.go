@@ -61,10 +61,10 @@ func TestIndexProperty(t *testing.T) {
 				if n != len(present) {
 					t.Fatalf("table holds %d buckets, model %d", n, len(present))
 				}
-				if 5*n > 4*len(x.buckets) {
-					t.Fatalf("load factor %d/%d over 4/5", n, len(x.buckets))
+				if maxLoadDen*n > maxLoadNum*len(x.buckets) {
+					t.Fatalf("load factor %d/%d over %d/%d", n, len(x.buckets), maxLoadNum, maxLoadDen)
 				}
-				if limit > 0 && len(x.buckets) > limit+limit/4+1 && len(x.buckets) > minBuckets {
+				if limit > 0 && len(x.buckets) > bucketsFor(limit) && len(x.buckets) > minBuckets {
 					t.Fatalf("table of %d buckets for a limit of %d", len(x.buckets), limit)
 				}
 			},

@@ -7,8 +7,12 @@ package minicache
 // operation is O(1) (amortized for alloc); list does no locking.
 type list[K comparable, V any] struct {
 	entries []entry[K, V]
+	// expires[i] is the deadline of entries[i] in nanoseconds on the cache's
+	// clock (see clock.now), 0 for none; nil until the first deadline, so
+	// caches without TTLs do not pay for it.
+	expires []int64
 	// weights[i] is the weight of entries[i]; nil unless the cache weighs
-	// entries, so unweighted caches do not pay for it.
+	// entries.
 	weights []uint64
 	free    uint32 // first free slot, 0 when none
 	len     int    // live entries
@@ -39,6 +43,9 @@ func (l *list[K, V]) alloc() uint32 {
 		l.grow()
 	}
 	l.entries = l.entries[:n+1]
+	if l.expires != nil {
+		l.expires = l.expires[:n+1]
+	}
 	if l.weights != nil {
 		l.weights = l.weights[:n+1]
 	}
@@ -52,14 +59,46 @@ func (l *list[K, V]) grow() {
 	if l.limit > 0 {
 		c = min(c, l.limit+1)
 	}
-	entries := make([]entry[K, V], len(l.entries), c)
-	copy(entries, l.entries)
-	l.entries = entries
-	if l.weights != nil {
-		weights := make([]uint64, len(l.weights), c)
-		copy(weights, l.weights)
-		l.weights = weights
+	l.entries = regrow(l.entries, c)
+	if l.expires != nil {
+		l.expires = regrow(l.expires, c)
 	}
+	if l.weights != nil {
+		l.weights = regrow(l.weights, c)
+	}
+}
+
+// regrow returns a copy of s with capacity c.
+func regrow[T any](s []T, c int) []T {
+	t := make([]T, len(s), c)
+	copy(t, s)
+	return t
+}
+
+// expire returns the deadline of slot i, 0 if it has none.
+func (l *list[K, V]) expire(i uint32) int64 {
+	if l.expires == nil {
+		return 0
+	}
+	return l.expires[i]
+}
+
+// setExpire sets the deadline of slot i, allocating expires on first use.
+func (l *list[K, V]) setExpire(i uint32, at int64) {
+	if l.expires == nil {
+		if at == 0 {
+			return
+		}
+		l.expires = make([]int64, len(l.entries), cap(l.entries))
+	}
+	l.expires[i] = at
+}
+
+// expired reports whether slot i's deadline has passed; it reads the clock
+// only for an entry that has a deadline.
+func (l *list[K, V]) expired(i uint32, now *moment) bool {
+	at := l.expire(i)
+	return at != 0 && at <= now.now()
 }
 
 // release unlinks slot i and puts it on the free chain, dropping its key and
@@ -67,6 +106,9 @@ func (l *list[K, V]) grow() {
 func (l *list[K, V]) release(i uint32) {
 	l.unlink(i)
 	l.entries[i] = entry[K, V]{next: l.free}
+	if l.expires != nil {
+		l.expires[i] = 0
+	}
 	if l.weights != nil {
 		l.weights[i] = 0
 	}

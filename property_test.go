@@ -346,7 +346,7 @@ func (s *machine) check(t *rapid.T) {
 		}
 		for j := sh.list.entries[0].next; j != 0; j = sh.list.entries[j].next {
 			e := sh.list.entries[j]
-			equal(t, "entry", s.m.entries[e.key], modelEntry{e.value, time.Duration(e.expire)})
+			equal(t, "entry", s.m.entries[e.key], modelEntry{e.value, time.Duration(sh.list.expire(j))})
 			raw = append(raw, e.key)
 		}
 		sh.mu.Unlock()

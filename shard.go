@@ -28,7 +28,7 @@ type shard[K comparable, V any] struct {
 	hash  func(K) uint64
 	total *atomic.Uint64 // the cache's total weight; nil when it weighs nothing
 
-	_ [16]byte // rounds the size to 4 cache lines: shards never share one
+	_ [56]byte // rounds the size to 5 cache lines: shards never share one
 }
 
 // init empties s, keeping its configuration and counters.
@@ -71,7 +71,7 @@ func (s *shard[K, V]) setLocked(k K, h uint64, v V, expire int64, w uint64, now 
 	if _, i := s.lookup(k, h); i != 0 {
 		e := &s.list.entries[i]
 		cause := CauseReplaced
-		if e.expired(now) {
+		if s.list.expired(i, now) {
 			cause = CauseExpired
 			s.expirations++
 		}
@@ -101,7 +101,7 @@ func (s *shard[K, V]) dropLocked(k K, h uint64, now *moment, r *removals[K, V]) 
 	s.invalidateLoad(k)
 	if pos, i := s.lookup(k, h); i != 0 {
 		cause := CauseReplaced
-		if s.list.entries[i].expired(now) {
+		if s.list.expired(i, now) {
 			cause = CauseExpired
 		}
 		s.remove(pos, i, cause, r)
@@ -110,14 +110,14 @@ func (s *shard[K, V]) dropLocked(k K, h uint64, now *moment, r *removals[K, V]) 
 
 // retime gives slot i the deadline expire, keeping the expiry index current.
 func (s *shard[K, V]) retime(i uint32, expire int64) {
-	e := &s.list.entries[i]
-	if e.expire == expire {
+	old := s.list.expire(i)
+	if old == expire {
 		return
 	}
-	if e.expire != 0 {
+	if old != 0 {
 		s.expiring-- // its deadline in the heap is stale from now on
 	}
-	e.expire = expire
+	s.list.setExpire(i, expire)
 	if expire != 0 {
 		s.expiring++
 		s.expiry.push(deadline{at: expire, idx: i})
@@ -146,7 +146,7 @@ func (s *shard[K, V]) remove(pos uint64, i uint32, cause RemovalCause, r *remova
 	case CauseExpired:
 		s.expirations++
 	}
-	timed := e.expire != 0
+	timed := s.list.expire(i) != 0
 	if timed {
 		s.expiring--
 	}
@@ -186,7 +186,7 @@ func (s *shard[K, V]) expireOne(now int64, r *removals[K, V]) bool {
 			return false
 		}
 		s.expiry.pop()
-		if s.list.entries[d.idx].expire == d.at {
+		if s.list.expire(d.idx) == d.at {
 			s.removeSlot(d.idx, CauseExpired, r)
 			return true
 		}
@@ -205,7 +205,7 @@ func (s *shard[K, V]) expireDue(now int64, max int, r *removals[K, V]) (removed 
 		}
 		d := s.expiry.peek()
 		s.expiry.pop()
-		if s.list.entries[d.idx].expire == d.at {
+		if s.list.expire(d.idx) == d.at {
 			s.removeSlot(d.idx, CauseExpired, r)
 			removed++
 		}
@@ -226,7 +226,7 @@ func (s *shard[K, V]) compactExpiry() {
 	live := s.expiry[:0]
 	for _, d := range s.expiry {
 		word, bit := d.idx/64, uint64(1)<<(d.idx%64)
-		if s.list.entries[d.idx].expire == d.at && seen[word]&bit == 0 {
+		if s.list.expire(d.idx) == d.at && seen[word]&bit == 0 {
 			seen[word] |= bit
 			live = append(live, d)
 		}
