@@ -1,0 +1,35 @@
+package adapter
+
+import (
+	"time"
+
+	"github.com/minicache/minicache"
+)
+
+func init() {
+	register(Spec{
+		Name:   "minicache",
+		Module: "github.com/minicache/minicache (this repository)",
+		Config: "`minicache.New[K, V](minicache.WithCapacity(n))` with default sharding; TTLs through " +
+			"`SetWithTTL` on every Set; no `WithCleanupInterval` (no janitor: expired entries are dropped lazily and by eviction).",
+		Features: Features{Bounded: true, FixedTTL: true, PerEntryTTL: true, IntKeys: true},
+		Int:      newMinicache[int64, int64],
+		Str:      newMinicache[string, []byte],
+	})
+}
+
+type miniCache[K comparable, V any] struct {
+	c *minicache.Cache[K, V]
+}
+
+func newMinicache[K comparable, V any](cfg Config[K]) Cache[K, V] {
+	return &miniCache[K, V]{c: minicache.New[K, V](minicache.WithCapacity(cfg.Capacity))}
+}
+
+func (a *miniCache[K, V]) Get(k K) (V, bool) { return a.c.Get(k) }
+func (a *miniCache[K, V]) Set(k K, v V)      { a.c.Set(k, v) }
+func (a *miniCache[K, V]) SetWithTTL(k K, v V, ttl time.Duration) {
+	a.c.SetWithTTL(k, v, ttl)
+}
+func (a *miniCache[K, V]) Len() int { return a.c.Len() }
+func (a *miniCache[K, V]) Close()   { a.c.Close() }
