@@ -152,6 +152,25 @@ func BenchmarkSet(b *testing.B) {
 			i++
 		}
 	})
+	b.Run("int/evicting-ttl-varied", func(b *testing.B) {
+		c := New[int64, int64](WithCapacity(benchCapacity))
+		b.ReportAllocs()
+		i := int64(0)
+		for b.Loop() {
+			c.SetWithTTL(i, i, time.Duration(100+i%300)*time.Millisecond)
+			i++
+		}
+	})
+	b.Run("int/zipf-ttl-varied", func(b *testing.B) {
+		c := filled(benchInts)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			k := benchInts[i&(benchTrace-1)]
+			c.SetWithTTL(k, k, time.Duration(100+k%300)*time.Millisecond)
+			i++
+		}
+	})
 	b.Run("int/evicting-callback", func(b *testing.B) {
 		var evicted atomic.Int64
 		c := New[int64, int64](WithCapacity(benchCapacity),

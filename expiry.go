@@ -26,12 +26,35 @@ func (h *expiryHeap) push(d deadline) {
 }
 
 // pop removes the earliest deadline in O(log n). h must not be empty.
+//
+// It sinks the hole left at the root to a leaf, always through the earlier
+// child, then lets the last deadline rise from there (Floyd's method). The
+// last deadline is among the latest, so it seldom rises far, and sinking
+// costs one comparison per level instead of the two of a plain sift-down:
+// this halves the cost of reclaiming expired entries.
 func (h *expiryHeap) pop() {
 	old := *h
 	n := len(old) - 1
-	old[0] = old[n]
+	last := old[n]
 	*h = old[:n]
-	h.down(0)
+	if n == 0 {
+		return
+	}
+	a := old[:n]
+	i := 0
+	for {
+		c := 2*i + 1
+		if c >= n {
+			break
+		}
+		if r := c + 1; r < n && a[r].at < a[c].at {
+			c = r
+		}
+		a[i] = a[c]
+		i = c
+	}
+	a[i] = last
+	a.up(i)
 }
 
 // peek returns the earliest deadline. h must not be empty.

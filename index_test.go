@@ -71,3 +71,39 @@ func TestIndexProperty(t *testing.T) {
 		})
 	})
 }
+
+// TestExpiryHeapProperty checks the deadline heap against a sorted model.
+func TestExpiryHeapProperty(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		var h expiryHeap
+		var model []int64
+		t.Repeat(map[string]func(*rapid.T){
+			"push": func(t *rapid.T) {
+				at := rapid.Int64Range(1, 50).Draw(t, "at")
+				h.push(deadline{at: at})
+				model = append(model, at)
+				slices.Sort(model)
+			},
+			"pop": func(t *rapid.T) {
+				if len(model) == 0 {
+					t.Skip("empty")
+				}
+				if got := h.peek().at; got != model[0] {
+					t.Fatalf("peek %d, want %d", got, model[0])
+				}
+				h.pop()
+				model = model[1:]
+			},
+			"": func(t *rapid.T) {
+				if len(h) != len(model) {
+					t.Fatalf("len %d, want %d", len(h), len(model))
+				}
+				for i := 1; i < len(h); i++ {
+					if h[i].at < h[(i-1)/2].at {
+						t.Fatalf("heap order broken at %d", i)
+					}
+				}
+			},
+		})
+	})
+}

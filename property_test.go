@@ -70,9 +70,14 @@ func (m *model) firstExpired() (int, bool) {
 	return best, found
 }
 
-// evictOne reclaims an expired entry if there is one, else evicts the least
-// recently used.
+// evictOne reclaims an expired entry if there is one (the least recently
+// used entry if it has expired, else the earliest deadline), else evicts
+// the least recently used.
 func (m *model) evictOne() {
+	if tail := m.order[len(m.order)-1]; m.expired(m.entries[tail]) {
+		m.remove(tail, CauseExpired)
+		return
+	}
 	if k, ok := m.firstExpired(); ok {
 		m.remove(k, CauseExpired)
 		return

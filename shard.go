@@ -172,10 +172,20 @@ func (s *shard[K, V]) removeSlot(i uint32, cause RemovalCause, r *removals[K, V]
 // evict makes room for one entry: it reclaims an expired entry if there is
 // one, and evicts the least recently used entry otherwise. s is not empty.
 func (s *shard[K, V]) evict(now *moment, r *removals[K, V]) {
-	if len(s.expiry) > 0 && s.expiry.peek().at <= now.now() && s.expireOne(now.now(), r) {
-		return
+	tail := s.list.back()
+	if s.expiring > 0 {
+		// The least recently used entry is often the one that expired
+		// first: reclaim it without a trip through the heap, whose
+		// deadline for it goes stale and is dropped later.
+		if s.list.expired(tail, now) {
+			s.removeSlot(tail, CauseExpired, r)
+			return
+		}
+		if s.expiry.peek().at <= now.now() && s.expireOne(now.now(), r) {
+			return
+		}
 	}
-	s.removeSlot(s.list.back(), CauseEvicted, r)
+	s.removeSlot(tail, CauseEvicted, r)
 }
 
 // expireOne removes one entry whose deadline is at or before now, if any.
