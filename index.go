@@ -22,8 +22,13 @@ type index struct {
 	limit   int // most entries the table will hold; 0 = unbounded
 }
 
-// minBuckets is the size of a new table.
+// minBuckets is the size of the first table a shard allocates.
 const minBuckets = 16
+
+// noBuckets is the table of every empty shard: one empty bucket, which
+// lookups find empty without a special case, and which reserve replaces
+// before the first insert. Shards cost no table until they hold an entry.
+var noBuckets = []uint64{0}
 
 // The load factor stays at or below maxLoadNum/maxLoadDen. Linear probing
 // gets slow as the table fills: inserting walks to the end of a cluster and
@@ -40,7 +45,7 @@ func bucketsFor(n int) int { return n*maxLoadDen/maxLoadNum + 1 }
 
 // init empties x for at most limit entries (0 = unbounded).
 func (x *index) init(limit int) {
-	*x = index{buckets: make([]uint64, minBuckets), limit: limit}
+	*x = index{buckets: noBuckets, limit: limit}
 }
 
 // home returns the bucket a tag hashes to.
@@ -63,7 +68,7 @@ func (x *index) reserve(n int) {
 	if maxLoadDen*n <= maxLoadNum*len(x.buckets) {
 		return
 	}
-	size := 2 * len(x.buckets)
+	size := max(2*len(x.buckets), minBuckets)
 	if x.limit > 0 {
 		// A bounded table stops at the size its limit needs.
 		size = min(size, bucketsFor(x.limit))

@@ -21,7 +21,7 @@ type list[K comparable, V any] struct {
 
 // init empties l for at most limit entries (0 = unbounded).
 func (l *list[K, V]) init(limit int, weighted bool) {
-	size := 16
+	size := 4 // the sentinel and three entries: cheap for shards never used
 	if limit > 0 {
 		size = min(size, limit+1)
 	}
@@ -55,7 +55,7 @@ func (l *list[K, V]) alloc() uint32 {
 // grow doubles the capacity of the slices, but never beyond what limit
 // entries need, so a full bounded cache holds no spare slots.
 func (l *list[K, V]) grow() {
-	c := 2 * cap(l.entries)
+	c := max(2*cap(l.entries), 16)
 	if l.limit > 0 {
 		c = min(c, l.limit+1)
 	}

@@ -59,7 +59,7 @@ func WithCleanupInterval(d time.Duration) Option {
 // (see the README).
 //
 // When n is 0 (the default), [New] uses one shard for a capacity under 4096,
-// so that small caches are exact LRU, and otherwise 32×GOMAXPROCS shards
+// so that small caches are exact LRU, and otherwise 64×GOMAXPROCS shards
 // (at most 1024), but no more than leave each shard 512 entries. A negative
 // n makes [New] panic.
 func WithShards(n int) Option {
@@ -110,7 +110,7 @@ func WithRemovalCallback[K comparable, V any](onRemove func(key K, value V, caus
 // least minShardCapacity entries of capacity per shard.
 const (
 	exactLimit       = 4096
-	shardsPerProc    = 32
+	shardsPerProc    = 64
 	maxShards        = 1024
 	minShardCapacity = 512
 )
