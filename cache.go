@@ -61,8 +61,6 @@ type core[K comparable, V any] struct {
 	maxWeight uint64
 	weigher   func(K, V) uint64        // nil when entries are not weighed
 	onRemove  func(K, V, RemovalCause) // nil when nobody listens
-	weight    atomic.Uint64            // total weight of the live entries
-	victim    atomic.Uint32            // shard fitWeight starts from next
 
 	done        context.Context    // canceled by close
 	cancel      context.CancelFunc // cancels done
@@ -70,6 +68,12 @@ type core[K comparable, V any] struct {
 	loadMu      sync.Mutex         // guards closed and the loading.Add calls
 	closed      bool
 	loading     sync.WaitGroup // loader goroutines
+
+	// Written by Sets of weighted caches: kept off the cache line of the
+	// read-only fields above, which every operation reads.
+	_      [64]byte
+	weight atomic.Uint64 // total weight of the live entries
+	victim atomic.Uint32 // shard fitWeight starts from next
 }
 
 // New returns a cache configured by opts; see the With... functions for the
