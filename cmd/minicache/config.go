@@ -1,0 +1,205 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is the effective configuration of the server.
+type config struct {
+	host            string
+	port            int
+	maxEntries      int
+	defaultTTL      time.Duration
+	cleanupInterval time.Duration
+	logLevel        slog.Level
+	maxMemory       uint64
+	authToken       string
+}
+
+// setting is one configuration knob: its environment variable, its flag, its
+// default (in the same syntax as the variable) and how to parse it.
+type setting struct {
+	env, flag, def, usage string
+	parse                 func(c *config, v string) error
+}
+
+// settings lists every knob, in the order -h shows them.
+var settings = []setting{
+	{"CACHE_HOST", "host", "127.0.0.1",
+		"address to listen on; 0.0.0.0 or :: listens on every interface (set CACHE_AUTH_TOKEN then)",
+		func(c *config, v string) error { c.host = v; return nil }},
+	{"CACHE_PORT", "port", "3000",
+		"TCP port to listen on, 0-65535 (0: any free port; the start log shows which)",
+		func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 65535 {
+				return errors.New("not a port number (0-65535)")
+			}
+			c.port = n
+			return nil
+		}},
+	{"CACHE_MAX_ENTRIES", "max-entries", "1000",
+		"maximum number of entries before LRU eviction (0: unbounded)",
+		func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return errors.New("not a non-negative integer")
+			}
+			c.maxEntries = n
+			return nil
+		}},
+	{"CACHE_DEFAULT_TTL", "default-ttl", "300",
+		"TTL of an entry set without one, in seconds or as a Go duration such as 5m (0: never expire)",
+		func(c *config, v string) (err error) { c.defaultTTL, err = parseSeconds(v); return err }},
+	{"CACHE_CLEANUP_INTERVAL", "cleanup-interval", "60",
+		"how often expired entries are swept, in seconds or as a Go duration (0: never; expired entries are still never served)",
+		func(c *config, v string) (err error) { c.cleanupInterval, err = parseSeconds(v); return err }},
+	{"CACHE_MAX_MEMORY", "max-memory", "0",
+		"bound on the bytes of keys plus values, LRU-evicting beyond it: a byte count or a size such as 512KiB, 64MiB, 1GB (0: no bound)",
+		func(c *config, v string) (err error) { c.maxMemory, err = parseSize(v); return err }},
+	{"CACHE_LOG_LEVEL", "log-level", "info",
+		"log level: debug (logs every request), info, warn or error",
+		func(c *config, v string) error {
+			switch strings.ToLower(v) {
+			case "debug":
+				c.logLevel = slog.LevelDebug
+			case "info":
+				c.logLevel = slog.LevelInfo
+			case "warn", "warning":
+				c.logLevel = slog.LevelWarn
+			case "error":
+				c.logLevel = slog.LevelError
+			default:
+				return errors.New("not one of debug, info, warn, error")
+			}
+			return nil
+		}},
+	{"CACHE_AUTH_TOKEN", "auth-token", "",
+		"if set, every request but GET /health needs the header \"Authorization: Bearer <token>\" (prefer the variable: a flag shows in ps)",
+		func(c *config, v string) error { c.authToken = v; return nil }},
+}
+
+// configError is an invalid configuration: the program exits with status 2.
+type configError struct{ msg string }
+
+func (e *configError) Error() string { return e.msg }
+
+// errHelp reports that -h or -help was given.
+var errHelp = flag.ErrHelp
+
+// parseConfig builds the configuration from the defaults, the environment
+// (getenv; an empty variable counts as unset) and the command line, in
+// increasing order of precedence. An error names the variable or flag at
+// fault.
+func parseConfig(args []string, getenv func(string) string) (config, error) {
+	fs := flag.NewFlagSet("minicache", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	fromFlag := make(map[string]string)
+	for _, s := range settings {
+		fs.Func(s.flag, s.usage, func(v string) error {
+			fromFlag[s.flag] = v
+			return nil
+		})
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return config{}, errHelp
+		}
+		return config{}, &configError{err.Error() + " (run minicache -h for the flags)"}
+	}
+	if fs.NArg() > 0 {
+		return config{}, &configError{fmt.Sprintf("unexpected argument %q (run minicache -h for the flags)", fs.Arg(0))}
+	}
+
+	var c config
+	for _, s := range settings {
+		v, source := s.def, "default of "+s.env
+		if e := getenv(s.env); e != "" {
+			v, source = e, s.env
+		}
+		if f, ok := fromFlag[s.flag]; ok {
+			v, source = f, "flag -"+s.flag
+		}
+		if err := s.parse(&c, v); err != nil {
+			return config{}, &configError{fmt.Sprintf("invalid %s=%q: %v", source, v, err)}
+		}
+	}
+	return c, nil
+}
+
+// printUsage writes the -h text to w.
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, `Usage: minicache [flags]
+
+minicache serves an in-memory LRU cache with TTLs over a REST API:
+PUT /set, GET /get/{key}, DELETE /del/{key}, GET /stats, GET /health.
+
+Every setting comes from a flag, else its environment variable, else the default.
+
+`)
+	for _, s := range settings {
+		def := s.def
+		if def == "" {
+			def = "(none)"
+		}
+		fmt.Fprintf(w, "  -%s, %s (default %s)\n      %s\n", s.flag, s.env, def, s.usage)
+	}
+	fmt.Fprint(w, `
+SIGINT or SIGTERM shuts the server down gracefully.
+`)
+}
+
+// parseSeconds parses a non-negative duration written as whole seconds
+// ("300") or as a Go duration ("5m", "1h30m").
+func parseSeconds(v string) (time.Duration, error) {
+	if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+		if n < 0 || n > math.MaxInt64/int64(time.Second) {
+			return 0, errors.New("not a non-negative number of seconds")
+		}
+		return time.Duration(n) * time.Second, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < 0 {
+		return 0, errors.New("not a non-negative number of seconds or duration such as 90s, 5m")
+	}
+	return d, nil
+}
+
+// sizeUnits maps the accepted size suffixes, in lower case, to bytes.
+var sizeUnits = map[string]uint64{
+	"": 1, "b": 1,
+	"kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+	"kib": 1 << 10, "mib": 1 << 20, "gib": 1 << 30, "tib": 1 << 40,
+}
+
+// parseSize parses a byte count: digits, optionally followed by a unit
+// (B, KB, MB, GB, TB in powers of 1000; KiB, MiB, GiB, TiB in powers of 1024;
+// case-insensitive), with or without a space in between.
+func parseSize(v string) (uint64, error) {
+	i := 0
+	for i < len(v) && '0' <= v[i] && v[i] <= '9' {
+		i++
+	}
+	const want = "not a size: want a byte count such as 67108864 or 64MiB (units B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)"
+	if i == 0 {
+		return 0, errors.New(want)
+	}
+	n, err := strconv.ParseUint(v[:i], 10, 64)
+	unit, ok := sizeUnits[strings.ToLower(strings.TrimSpace(v[i:]))]
+	if err != nil || !ok {
+		return 0, errors.New(want)
+	}
+	if n > math.MaxUint64/unit {
+		return 0, errors.New("size too large")
+	}
+	return n * unit, nil
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+func TestParseConfig(t *testing.T) {
+	defaults := config{
+		host: "127.0.0.1", port: 3000, maxEntries: 1000,
+		defaultTTL: 300 * time.Second, cleanupInterval: 60 * time.Second,
+		logLevel: slog.LevelInfo,
+	}
+	with := func(f func(*config)) config { c := defaults; f(&c); return c }
+	tests := []struct {
+		name   string
+		args   []string
+		getenv func(string) string
+		want   config
+	}{
+		{"defaults", nil, env(), defaults},
+		{"empty variables are unset", nil, env("CACHE_PORT", "", "CACHE_HOST", ""), defaults},
+		{"environment", nil, env(
+			"CACHE_HOST", "0.0.0.0", "CACHE_PORT", "8080", "CACHE_MAX_ENTRIES", "5000",
+			"CACHE_DEFAULT_TTL", "600", "CACHE_CLEANUP_INTERVAL", "5", "CACHE_LOG_LEVEL", "DEBUG",
+			"CACHE_MAX_MEMORY", "64MiB", "CACHE_AUTH_TOKEN", "tok"),
+			config{host: "0.0.0.0", port: 8080, maxEntries: 5000, defaultTTL: 600 * time.Second,
+				cleanupInterval: 5 * time.Second, logLevel: slog.LevelDebug, maxMemory: 64 << 20, authToken: "tok"}},
+		{"flags win over environment", []string{"-port", "9000", "-max-entries=10", "-log-level", "warn", "-max-memory", "1GB"},
+			env("CACHE_PORT", "8080", "CACHE_MAX_ENTRIES", "5000", "CACHE_LOG_LEVEL", "debug"),
+			with(func(c *config) { c.port, c.maxEntries, c.logLevel, c.maxMemory = 9000, 10, slog.LevelWarn, 1e9 })},
+		{"durations", []string{"-default-ttl", "5m", "-cleanup-interval", "0"}, env(),
+			with(func(c *config) { c.defaultTTL, c.cleanupInterval = 5*time.Minute, 0 })},
+		{"zero means unbounded", nil, env("CACHE_MAX_ENTRIES", "0", "CACHE_DEFAULT_TTL", "0"),
+			with(func(c *config) { c.maxEntries, c.defaultTTL = 0, 0 })},
+		{"port 0", []string{"-port=0"}, env(), with(func(c *config) { c.port = 0 })},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := parseConfig(tt.args, tt.getenv)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name   string
+		args   []string
+		getenv func(string) string
+		msg    string
+	}{
+		{"port not a number", nil, env("CACHE_PORT", "abc"), `invalid CACHE_PORT="abc": not a port number (0-65535)`},
+		{"port too large", nil, env("CACHE_PORT", "70000"), `invalid CACHE_PORT="70000"`},
+		{"negative port flag", []string{"-port", "-1"}, env(), `invalid flag -port="-1"`},
+		{"negative capacity", nil, env("CACHE_MAX_ENTRIES", "-1"), `invalid CACHE_MAX_ENTRIES="-1": not a non-negative integer`},
+		{"negative ttl", nil, env("CACHE_DEFAULT_TTL", "-5"), `invalid CACHE_DEFAULT_TTL="-5"`},
+		{"bad ttl", nil, env("CACHE_DEFAULT_TTL", "soon"), `invalid CACHE_DEFAULT_TTL="soon"`},
+		{"bad interval", nil, env("CACHE_CLEANUP_INTERVAL", "1.5"), `invalid CACHE_CLEANUP_INTERVAL="1.5"`},
+		{"unknown log level", nil, env("CACHE_LOG_LEVEL", "trace"), `invalid CACHE_LOG_LEVEL="trace": not one of debug, info, warn, error`},
+		{"bad memory unit", nil, env("CACHE_MAX_MEMORY", "64XB"), `invalid CACHE_MAX_MEMORY="64XB": not a size`},
+		{"negative memory", nil, env("CACHE_MAX_MEMORY", "-1"), `invalid CACHE_MAX_MEMORY="-1"`},
+		{"memory overflow", nil, env("CACHE_MAX_MEMORY", "99999999999TiB"), `invalid CACHE_MAX_MEMORY="99999999999TiB": size too large`},
+		{"bad flag overrides good env", []string{"-max-entries", "x"}, env("CACHE_MAX_ENTRIES", "10"), `invalid flag -max-entries="x"`},
+		{"unknown flag", []string{"-nope"}, env(), "flag provided but not defined: -nope"},
+		{"stray argument", []string{"serve"}, env(), `unexpected argument "serve"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := parseConfig(tt.args, tt.getenv)
+			var ce *configError
+			require.ErrorAs(t, err, &ce)
+			assert.Contains(t, err.Error(), tt.msg)
+		})
+	}
+}
+
+func TestParseSize(t *testing.T) {
+	tests := []struct {
+		in   string
+		want uint64
+	}{
+		{"0", 0}, {"1024", 1024}, {"10B", 10}, {"512KiB", 512 << 10}, {"64MiB", 64 << 20},
+		{"64MB", 64e6}, {"64mb", 64e6}, {"2GiB", 2 << 30}, {"1 TB", 1e12}, {"3kib", 3 << 10},
+	}
+	for _, tt := range tests {
+		got, err := parseSize(tt.in)
+		require.NoError(t, err, tt.in)
+		assert.Equal(t, tt.want, got, tt.in)
+	}
+	for _, bad := range []string{"", "MiB", "1.5MiB", "-1", "64 M", "64Mi", "0x10"} {
+		_, err := parseSize(bad)
+		assert.Error(t, err, bad)
+	}
+}

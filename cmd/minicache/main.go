@@ -1,0 +1,40 @@
+// Command minicache runs the minicache REST server: the API of the original
+// Mini Redis (PUT /set, GET /get/{key}, DELETE /del/{key}, GET /stats,
+// GET /health) over an in-memory LRU cache with TTLs.
+//
+// Usage:
+//
+//	minicache [flags]
+//
+// Every setting has an environment variable and a flag; a flag wins over the
+// variable, which wins over the default. Run "minicache -h" for the list.
+//
+// SIGINT or SIGTERM stops the server gracefully: it stops accepting
+// connections, lets in-flight requests finish (up to 10 seconds), closes the
+// cache and exits with status 0. A second signal kills it at once.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop() // restore the default action: a second signal kills the process
+	}()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "minicache:", err)
+		var ce *configError
+		if errors.As(err, &ce) {
+			os.Exit(2)
+		}
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,226 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// TestMain lets TestSIGTERM run the real main in a child process: the test
+// binary re-executes itself with MINICACHE_TEST_MAIN=1.
+func TestMain(m *testing.M) {
+	if os.Getenv("MINICACHE_TEST_MAIN") == "1" {
+		os.Args = os.Args[:1]
+		main()
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// syncBuffer is a bytes.Buffer safe for one writer and concurrent readers.
+type syncBuffer struct {
+	mu sync.Mutex // guards b
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+var addrRE = regexp.MustCompile(`msg="minicache started" addr=(\S+)`)
+
+// waitForAddr waits for the start log line in logs and returns the address.
+func waitForAddr(t *testing.T, logs func() string) string {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+		if m := addrRE.FindStringSubmatch(logs()); m != nil {
+			return m[1]
+		}
+	}
+	t.Fatalf("no start line in the logs after 10s:\n%s", logs())
+	return ""
+}
+
+func call(t *testing.T, method, url, body string, header ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	require.NoError(t, err)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "application/json", resp.Header.Get("Content-Type"))
+	return resp.StatusCode, string(b)
+}
+
+func TestHelp(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	require.NoError(t, run(context.Background(), []string{"-h"}, env(), &stdout, &stderr))
+	for _, s := range settings {
+		assert.Contains(t, stdout.String(), "-"+s.flag+", "+s.env)
+	}
+	assert.Contains(t, stdout.String(), "(default 3000)")
+	assert.Empty(t, stderr.String())
+}
+
+func TestRunRejectsInvalidConfigAtOnce(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), nil, env("CACHE_PORT", "http"), &stdout, &stderr)
+	var ce *configError
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), "CACHE_PORT")
+}
+
+func TestRunReportsListenError(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), nil, env("CACHE_HOST", "256.0.0.1", "CACHE_PORT", "0"), &stdout, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "listening on 256.0.0.1:0 (CACHE_HOST, CACHE_PORT)")
+}
+
+// TestEndToEnd runs the real program on a free loopback port, drives it over
+// TCP, cancels it while a request is in flight and checks that the request
+// completes and run returns nil.
+func TestEndToEnd(t *testing.T) {
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, nil, env("CACHE_PORT", "0", "CACHE_MAX_ENTRIES", "2", "CACHE_AUTH_TOKEN", "tok",
+			"CACHE_MAX_MEMORY", "1KiB", "CACHE_LOG_LEVEL", "debug"), io.Discard, &stderr)
+	}()
+	base := "http://" + waitForAddr(t, stderr.String)
+	logs := stderr.String()
+	assert.Contains(t, logs, "max_entries=2 default_ttl=5m0s cleanup_interval=1m0s max_memory=1024 log_level=DEBUG auth=true")
+	assert.NotContains(t, logs, "tok ", "the token is never logged")
+
+	auth := []string{"Authorization", "Bearer tok"}
+	status, body := call(t, "GET", base+"/health", "")
+	assert.Equal(t, 200, status, body)
+	status, body = call(t, "GET", base+"/stats", "")
+	assert.Equal(t, 401, status, body)
+
+	for _, k := range []string{"a", "b", "c"} {
+		status, body = call(t, "PUT", base+"/set", `{"key":"`+k+`","value":"v-`+k+`"}`, auth...)
+		require.Equal(t, 200, status, body)
+	}
+	status, body = call(t, "GET", base+"/get/a", "", auth...)
+	assert.Equal(t, 404, status, "evicted by CACHE_MAX_ENTRIES=2: %s", body)
+	status, body = call(t, "GET", base+"/get/c", "", auth...)
+	assert.Equal(t, 200, status, body)
+	assert.JSONEq(t, `{"key":"c","value":"v-c"}`, body)
+	status, body = call(t, "PUT", base+"/set", `{"key":"big","value":"`+strings.Repeat("x", 1024)+`"}`, auth...)
+	assert.Equal(t, 413, status, "heavier than CACHE_MAX_MEMORY: %s", body)
+	status, body = call(t, "GET", base+"/stats", "", auth...)
+	assert.Equal(t, 200, status, body)
+	assert.Contains(t, body, `"evictions":1,"total_entries":2`)
+	assert.Contains(t, body, `"max_weight":1024`)
+	status, body = call(t, "DELETE", base+"/del/c", "", auth...)
+	assert.Equal(t, 200, status, body)
+	assert.Contains(t, stderr.String(), "level=DEBUG msg=request method=DELETE path=/del/c status=200")
+
+	// A request in flight when the shutdown starts is finished. It goes on
+	// a new connection: Shutdown waits for new and active connections but
+	// closes idle ones, and a reused keep-alive connection would be idle
+	// until the server has read the start of the request.
+	pr, pw := io.Pipe()
+	inFlight := make(chan int, 1)
+	fresh := &http.Client{Transport: &http.Transport{}}
+	go func() {
+		req, _ := http.NewRequest("PUT", base+"/set", pr)
+		req.Header.Set("Authorization", "Bearer tok")
+		resp, err := fresh.Do(req)
+		if err != nil {
+			inFlight <- -1
+			return
+		}
+		resp.Body.Close()
+		inFlight <- resp.StatusCode
+	}()
+	_, err := pw.Write([]byte(`{"key":"late",`))
+	require.NoError(t, err)
+	time.Sleep(300 * time.Millisecond) // let the server accept the connection
+	cancel()
+	select {
+	case err := <-done:
+		t.Fatalf("run returned %v with a request in flight", err)
+	case <-time.After(200 * time.Millisecond):
+	}
+	_, err = pw.Write([]byte(`"value":"v"}`))
+	require.NoError(t, err)
+	require.NoError(t, pw.Close())
+	assert.Equal(t, 200, <-inFlight)
+
+	select {
+	case err := <-done:
+		require.NoError(t, err)
+	case <-time.After(15 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
+	assert.Contains(t, stderr.String(), `msg="minicache stopped"`)
+	assert.Contains(t, stderr.String(), "in_flight_cut=false")
+	_, err = http.Get(base + "/health")
+	assert.Error(t, err, "no longer listening")
+}
+
+// TestSIGTERM runs main in a child process and checks that SIGTERM makes it
+// exit with status 0 after logging its shutdown.
+func TestSIGTERM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), "MINICACHE_TEST_MAIN=1", "CACHE_PORT=0", "CACHE_HOST=127.0.0.1")
+	stderrPipe, err := cmd.StderrPipe()
+	require.NoError(t, err)
+	require.NoError(t, cmd.Start())
+	defer func() { _ = cmd.Process.Kill() }() // already exited in the normal case
+
+	var logs syncBuffer
+	copied := make(chan struct{})
+	go func() {
+		defer close(copied)
+		sc := bufio.NewScanner(stderrPipe)
+		for sc.Scan() {
+			_, _ = logs.Write(append(sc.Bytes(), '\n'))
+		}
+	}()
+	base := "http://" + waitForAddr(t, logs.String)
+	status, body := call(t, "PUT", base+"/set", `{"key":"k","value":"v"}`)
+	require.Equal(t, 200, status, body)
+
+	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
+	<-copied
+	err = cmd.Wait()
+	require.NoError(t, err, "exit status after SIGTERM; logs:\n%s", logs.String())
+	assert.Contains(t, logs.String(), `msg="minicache stopped"`)
+	assert.Contains(t, logs.String(), "entries=1")
+}

@@ -1,0 +1,175 @@
+package httpserver
+
+import (
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/julienschmidt/httprouter"
+)
+
+// set handles PUT /set: body {"key": k, "value": v, "ttl": seconds}.
+func (s *server) set(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	buf := s.getBuf()
+	defer s.putBuf(buf)
+	if err := s.readBody(r, buf); err != nil {
+		writeError(w, err)
+		return
+	}
+	req, err := s.decodeSet(*buf)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if err := s.checkWeight(req.key, req.value); err != nil {
+		writeError(w, err)
+		return
+	}
+	s.cache.SetWithTTL(req.key, req.value, req.ttl)
+	*buf = appendMessage((*buf)[:0], req.key, "stored successfully")
+	writeJSON(w, http.StatusOK, *buf)
+}
+
+// checkWeight refuses an entry that the cache would reject for being heavier
+// than its whole weight bound, so that PUT /set does not claim to have stored
+// it. It needs the weigher given with WithWeigher.
+func (s *server) checkWeight(key, value string) error {
+	if s.cfg.weigher == nil {
+		return nil
+	}
+	max := s.cache.MaxWeight()
+	if w := s.cfg.weigher(key, value); max > 0 && w > max {
+		return clientError(http.StatusRequestEntityTooLarge,
+			fmt.Sprintf("key and value weigh %d, more than the cache's whole bound of %d", w, max))
+	}
+	return nil
+}
+
+// get handles GET /get/{key}.
+func (s *server) get(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	key, err := s.pathKey(ps)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	v, ok := s.cache.Get(key)
+	if !ok {
+		writeError(w, notFound(key))
+		return
+	}
+	buf := s.getBuf()
+	defer s.putBuf(buf)
+	b := append(*buf, `{"key":`...)
+	b = appendString(b, key)
+	b = append(b, `,"value":`...)
+	b = appendString(b, v)
+	*buf = append(b, '}')
+	writeJSON(w, http.StatusOK, *buf)
+}
+
+// del handles DELETE /del/{key}.
+func (s *server) del(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
+	key, err := s.pathKey(ps)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	if !s.cache.Delete(key) {
+		writeError(w, notFound(key))
+		return
+	}
+	buf := s.getBuf()
+	defer s.putBuf(buf)
+	*buf = appendMessage(*buf, key, "deleted successfully")
+	writeJSON(w, http.StatusOK, *buf)
+}
+
+// notFound is the error for a key that is absent or expired.
+func notFound(key string) error {
+	return clientError(http.StatusNotFound, "Key '"+key+"' not found")
+}
+
+// statsResponse is the body of GET /stats. The first five fields are the
+// original Mini Redis ones; the rest are extras.
+type statsResponse struct {
+	Hits   uint64 `json:"hits"`
+	Misses uint64 `json:"misses"`
+	// Evictions counts keys removed by LRU (capacity or weight) or by TTL,
+	// as the original defines it: Stats.Evictions + Stats.Expirations.
+	Evictions    uint64  `json:"evictions"`
+	TotalEntries int     `json:"total_entries"`
+	HitRate      float64 `json:"hit_rate"`
+	Expirations  uint64  `json:"expirations"`
+	Rejections   uint64  `json:"rejections"`
+	Capacity     int     `json:"capacity"`
+	Weight       uint64  `json:"weight"`
+	MaxWeight    uint64  `json:"max_weight"`
+}
+
+// stats handles GET /stats.
+func (s *server) stats(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+	st := s.cache.Stats()
+	writeValue(w, statsResponse{
+		Hits:         st.Hits,
+		Misses:       st.Misses,
+		Evictions:    st.Evictions + st.Expirations,
+		TotalEntries: s.cache.Len(),
+		HitRate:      st.HitRatio(),
+		Expirations:  st.Expirations,
+		Rejections:   st.Rejections,
+		Capacity:     s.cache.Capacity(),
+		Weight:       st.Weight,
+		MaxWeight:    s.cache.MaxWeight(),
+	})
+}
+
+// health handles GET /health.
+func (s *server) health(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
+	writeValue(w, struct {
+		Status    string `json:"status"`
+		Timestamp string `json:"timestamp"`
+	}{"healthy", time.Now().UTC().Format(time.RFC3339)})
+}
+
+// writeValue answers 200 with v encoded by encoding/json, for the routes
+// that are not on the hot path.
+func writeValue(w http.ResponseWriter, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, b)
+}
+
+// options answers the OPTIONS requests that httprouter handles itself,
+// after it has set the Allow header.
+func (s *server) options(w http.ResponseWriter, _ *http.Request) {
+	w.Header()["Content-Type"] = jsonContentType
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// notFound answers a request for which no route exists.
+func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
+	writeError(w, clientError(http.StatusNotFound,
+		fmt.Sprintf("no route for %s %s; the routes are PUT /set, GET /get/{key}, DELETE /del/{key}, GET /stats, GET /health",
+			r.Method, r.URL.Path)))
+}
+
+// methodNotAllowed answers a request whose route exists for other methods;
+// httprouter has set the Allow header.
+func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+	writeError(w, clientError(http.StatusMethodNotAllowed,
+		fmt.Sprintf("method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, w.Header().Get("Allow"))))
+}
+
+// panicked answers 500 for a handler that panicked, and logs the panic.
+func (s *server) panicked(w http.ResponseWriter, r *http.Request, v any) {
+	if l := s.cfg.logger; l != nil {
+		l.LogAttrs(r.Context(), slog.LevelError, "panic in handler",
+			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("panic", v))
+	}
+	writeError(w, errInternal)
+}

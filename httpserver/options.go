@@ -1,0 +1,76 @@
+package httpserver
+
+import "log/slog"
+
+// Default limits, used when the corresponding option is absent or not positive.
+const (
+	// DefaultMaxKeyLen is the longest key accepted, in characters (Unicode
+	// code points), as the original Mini Redis README specifies (256 chars).
+	DefaultMaxKeyLen = 256
+
+	// DefaultMaxValueBytes is the largest value accepted, in bytes (1 MiB).
+	DefaultMaxValueBytes = 1 << 20
+)
+
+// config holds the settings that the options fill in; New applies defaults.
+type config struct {
+	maxKeyLen     int
+	maxValueBytes int
+	maxBodyBytes  int64
+	logger        *slog.Logger
+	authToken     string
+	weigher       func(key, value string) uint64
+}
+
+// Option configures the handler returned by [New]. Options are plain
+// functions with no type parameters; apply them in any order.
+type Option func(*config)
+
+// WithMaxKeyLen sets the longest key accepted by PUT /set and looked up by
+// GET /get/ and DELETE /del/, counted in Unicode characters (code points), not
+// bytes. The default is [DefaultMaxKeyLen]; n ≤ 0 selects the default.
+func WithMaxKeyLen(n int) Option {
+	return func(c *config) { c.maxKeyLen = n }
+}
+
+// WithMaxValueBytes sets the largest value accepted by PUT /set, in bytes of
+// the decoded string. A larger value is answered with 413. The default is
+// [DefaultMaxValueBytes]; n ≤ 0 selects the default.
+func WithMaxValueBytes(n int) Option {
+	return func(c *config) { c.maxValueBytes = n }
+}
+
+// WithMaxBodyBytes sets the largest PUT /set request body read, in bytes; a
+// longer body is answered with 413 without being read to the end. The default,
+// used when n ≤ 0, is 6 × the value limit + 64 KiB: enough for any acceptable
+// key and value however the client escapes them in JSON (a control character
+// takes 6 bytes as \u00XX).
+func WithMaxBodyBytes(n int64) Option {
+	return func(c *config) { c.maxBodyBytes = n }
+}
+
+// WithLogger sets the logger. Each request is logged at [slog.LevelDebug]
+// (method, path, status, bytes, duration) when the logger has that level
+// enabled, and a recovered panic at [slog.LevelError]. The default, or a nil
+// logger, logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
+
+// WithAuthToken turns on bearer-token authentication: every request except
+// GET /health must carry the header "Authorization: Bearer <token>", or it is
+// answered with 401 and a WWW-Authenticate header. The comparison takes time
+// independent of the token's content. The default, or an empty token, turns
+// authentication off.
+func WithAuthToken(token string) Option {
+	return func(c *config) { c.authToken = token }
+}
+
+// WithWeigher gives the handler the weigher the cache was built with
+// ([minicache.WithWeigher]). PUT /set then answers 413 for an entry heavier
+// than the cache's whole weight bound ([minicache.Cache.MaxWeight]) instead of
+// reporting success for an entry the cache rejects; the old value of the key,
+// if any, is kept. Without it the handler cannot tell.
+func WithWeigher(f func(key, value string) uint64) Option {
+	return func(c *config) { c.weigher = f }
+}
