@@ -1,8 +1,12 @@
 package httpserver_test
 
 import (
+	"encoding/json"
+	"maps"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -155,4 +159,77 @@ func TestOriginalREADMEExamples(t *testing.T) {
 	r = curl(t, base, `curl http://localhost:3000/health`)
 	require.Equal(t, 200, r.status)
 	assert.Equal(t, "healthy", r.body["status"])
+}
+
+// readmeExample is a curl command from this project's README.md and the
+// JSON answer the comment after it shows, if any.
+type readmeExample struct {
+	cmd, want string
+}
+
+// readmeExamples extracts the curl commands of the bash blocks of README.md.
+func readmeExamples(t *testing.T) []readmeExample {
+	t.Helper()
+	data, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	var out []readmeExample
+	inBash := false
+	lines := strings.Split(string(data), "\n")
+	for i := 0; i < len(lines); i++ {
+		line := lines[i]
+		switch {
+		case strings.HasPrefix(line, "```bash"):
+			inBash = true
+		case strings.HasPrefix(line, "```"):
+			inBash = false
+		case inBash && strings.HasPrefix(line, "curl "):
+			cmd := line
+			for strings.HasSuffix(cmd, "\\") && i+1 < len(lines) {
+				i++
+				cmd += "\n" + lines[i]
+			}
+			ex := readmeExample{cmd: cmd}
+			if i+1 < len(lines) && strings.HasPrefix(lines[i+1], "# {") {
+				ex.want = strings.TrimPrefix(lines[i+1], "# ")
+			}
+			out = append(out, ex)
+		}
+	}
+	return out
+}
+
+// TestProjectREADMEExamples replays, in order, every curl command of this
+// project's README.md against the handler (with the README's token for the
+// commands that send one) and checks that each gets the answer its comment
+// shows: exactly, or for /stats and /health (counters and clock) the same
+// fields.
+func TestProjectREADMEExamples(t *testing.T) {
+	examples := readmeExamples(t)
+	require.GreaterOrEqual(t, len(examples), 8, "README.md has lost its curl examples")
+
+	c := minicache.New[string, string](minicache.WithCapacity(1000), minicache.WithDefaultTTL(300*time.Second))
+	t.Cleanup(c.Close)
+	open := httptest.NewServer(httpserver.New(c))
+	t.Cleanup(open.Close)
+	authed := httptest.NewServer(httpserver.New(c, httpserver.WithAuthToken("s3cret")))
+	t.Cleanup(authed.Close)
+
+	for _, ex := range examples {
+		base := open.URL
+		if strings.Contains(ex.cmd, "Authorization") {
+			base = authed.URL
+		}
+		resp := curl(t, base, ex.cmd)
+		assert.Less(t, resp.status, 500, "%s: %s", ex.cmd, resp.raw)
+		if ex.want == "" {
+			continue
+		}
+		var want map[string]any
+		require.NoError(t, json.Unmarshal([]byte(ex.want), &want), "README comment %q", ex.want)
+		if strings.Contains(ex.cmd, "/stats") || strings.Contains(ex.cmd, "/health") {
+			assert.ElementsMatch(t, slices.Collect(maps.Keys(want)), slices.Collect(maps.Keys(resp.body)), ex.cmd)
+		} else {
+			assert.Equal(t, want, resp.body, ex.cmd)
+		}
+	}
 }
