@@ -473,15 +473,7 @@ func (c *core[K, V]) delete(k K) bool {
 
 func (c *core[K, V]) len() int {
 	n := 0
-	for i := range c.shards {
-		s := &c.shards[i]
-		var r removals[K, V]
-		rp := c.recorder(&r)
-		c.lockSettled(s, rp)
-		n += s.list.len
-		s.mu.Unlock()
-		c.report(rp)
-	}
+	c.eachSettled(func(s *shard[K, V]) { n += s.list.len })
 	return n
 }
 

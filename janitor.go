@@ -32,12 +32,20 @@ func (c *core[K, V]) janitor(interval time.Duration) {
 // shard and in batches of expireBatch. Its work is proportional to what has
 // expired (times log n), not to the size of the cache.
 func (c *core[K, V]) deleteExpired() int {
+	return c.eachSettled(func(*shard[K, V]) {})
+}
+
+// eachSettled calls f for each shard in turn with the shard's lock held and
+// none of its entries past its deadline (see lockSettled), and returns how
+// many expired entries it removed on the way.
+func (c *core[K, V]) eachSettled(f func(*shard[K, V])) int {
 	total := 0
 	for i := range c.shards {
 		s := &c.shards[i]
 		var r removals[K, V]
 		rp := c.recorder(&r)
 		total += c.lockSettled(s, rp)
+		f(s)
 		s.mu.Unlock()
 		c.report(rp)
 	}
