@@ -38,7 +38,9 @@ const DefaultTTL time.Duration = 0
 // Cache is not usable.
 //
 // Every method is safe for concurrent use and atomic per key. Get, Set,
-// Peek, Delete and TTL run in O(1) expected time and allocate nothing.
+// Peek, Delete and TTL run in O(1) expected time (a Set with a TTL adds
+// O(log n) for its deadline) and allocate nothing, beyond the amortized
+// growth of a shard's arrays while the cache fills up.
 //
 // An entry whose deadline has passed is absent for every method, whether or
 // not it has been removed yet: Get and Peek miss it, Len does not count it,
