@@ -55,12 +55,18 @@ func filled[K comparable](keys []K, opts ...Option) *Cache[K, int64] {
 	return c
 }
 
+// sequential returns a cache of benchCapacity holding the keys 0 to n-1.
+func sequential(n int64, opts ...Option) *Cache[int64, int64] {
+	c := New[int64, int64](append([]Option{WithCapacity(benchCapacity)}, opts...)...)
+	for i := range n {
+		c.Set(i, i)
+	}
+	return c
+}
+
 func BenchmarkGet(b *testing.B) {
 	b.Run("int/hit", func(b *testing.B) {
-		c := New[int64, int64](WithCapacity(benchCapacity))
-		for i := range int64(benchResident) {
-			c.Set(i, i)
-		}
+		c := sequential(benchResident)
 		b.ReportAllocs()
 		i := int64(0)
 		for b.Loop() {
@@ -73,10 +79,7 @@ func BenchmarkGet(b *testing.B) {
 		}
 	})
 	b.Run("int/miss", func(b *testing.B) {
-		c := New[int64, int64](WithCapacity(benchCapacity))
-		for i := range int64(benchCapacity) {
-			c.Set(i, i)
-		}
+		c := sequential(benchCapacity)
 		b.ReportAllocs()
 		i := int64(benchCapacity)
 		for b.Loop() {
@@ -102,10 +105,7 @@ func benchGet[K comparable](b *testing.B, c *Cache[K, int64], keys []K) {
 
 func BenchmarkSet(b *testing.B) {
 	b.Run("int/existing", func(b *testing.B) {
-		c := New[int64, int64](WithCapacity(benchCapacity))
-		for i := range int64(benchResident) {
-			c.Set(i, i)
-		}
+		c := sequential(benchResident)
 		b.ReportAllocs()
 		i := int64(0)
 		for b.Loop() {
@@ -119,10 +119,7 @@ func BenchmarkSet(b *testing.B) {
 		}
 	})
 	b.Run("int/evicting", func(b *testing.B) {
-		c := New[int64, int64](WithCapacity(benchCapacity))
-		for i := range int64(benchCapacity) {
-			c.Set(i, i)
-		}
+		c := sequential(benchCapacity)
 		b.ReportAllocs()
 		i := int64(benchCapacity)
 		for b.Loop() {
