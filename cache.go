@@ -311,10 +311,8 @@ func (c *core[K, V]) set(k K, v V, ttl time.Duration) {
 		s.dropLocked(k, h, &now, rp)
 	case ttl < 0:
 		s.dropLocked(k, h, &now, rp)
-	case ttl == NoExpiration:
-		s.setLocked(k, h, v, 0, w, &now, rp)
 	default:
-		s.setLocked(k, h, v, expireAt(now.now(), ttl), w, &now, rp)
+		s.setLocked(k, h, v, expireAt(&now, ttl), w, &now, rp)
 	}
 	c.fitWeightLocked(s, &now, rp)
 	s.mu.Unlock()

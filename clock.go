@@ -18,13 +18,18 @@ func newClock() clock { return clock{epoch: time.Now()} }
 // now returns the current time on c.
 func (c *clock) now() int64 { return int64(time.Since(c.epoch)) }
 
-// expireAt returns the expire value of an entry given ttl at now: 0 (never)
-// for NoExpiration or a deadline beyond the clock's range.
-func expireAt(now int64, ttl time.Duration) int64 {
-	if ttl == NoExpiration || int64(ttl) > math.MaxInt64-now {
+// expireAt returns the expire value of an entry given ttl (not negative) at
+// now: 0 (never) for NoExpiration, without reading the clock, or for a
+// deadline beyond the clock's range.
+func expireAt(now *moment, ttl time.Duration) int64 {
+	if ttl == NoExpiration {
 		return 0
 	}
-	return now + int64(ttl)
+	t := now.now()
+	if int64(ttl) > math.MaxInt64-t {
+		return 0
+	}
+	return t + int64(ttl)
 }
 
 // moment reads a clock at most once, on first use: an operation that meets

@@ -135,7 +135,7 @@ func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[V], v V,
 		s.rejections++
 	default:
 		s.loads++
-		s.setLocked(k, h, v, expireAt(now.now(), c.ttl), w, &now, rp)
+		s.setLocked(k, h, v, expireAt(&now, c.ttl), w, &now, rp)
 		c.fitWeightLocked(s, &now, rp)
 	}
 	cl.val, cl.err = v, err
