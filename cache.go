@@ -141,19 +141,25 @@ func New[K comparable, V any](opts ...Option) *Cache[K, V] {
 // [WithDefaultTTL]), replacing any previous value and making k the most
 // recently used key. If the cache is full, it first removes an expired entry
 // or, if there is none, evicts the least recently used one.
-func (c *Cache[K, V]) Set(k K, v V) {
-	c.c.set(k, v, c.c.ttl)
+//
+// Set reports whether it stored v. It stores nothing, and reports false, only
+// for an entry that alone weighs more than the weight bound (see
+// [WithMaxWeight]); a refused Set still removes the previous value of k, so
+// the cache never goes on serving a value its caller meant to replace.
+func (c *Cache[K, V]) Set(k K, v V) bool {
+	return c.c.set(k, v, c.c.ttl)
 }
 
 // SetWithTTL is like [Cache.Set] with the time to live ttl: [DefaultTTL]
 // (zero) means the cache's default and [NoExpiration] means never. A
 // negative ttl means the value has already expired: SetWithTTL stores
-// nothing and removes any previous value of k.
-func (c *Cache[K, V]) SetWithTTL(k K, v V, ttl time.Duration) {
+// nothing and removes any previous value of k. SetWithTTL reports whether it
+// stored v, as Set does; a negative ttl reports false.
+func (c *Cache[K, V]) SetWithTTL(k K, v V, ttl time.Duration) bool {
 	if ttl == DefaultTTL {
 		ttl = c.c.ttl
 	}
-	c.c.set(k, v, ttl)
+	return c.c.set(k, v, ttl)
 }
 
 // Get returns the value of k and true, or the zero value and false if k is
@@ -294,7 +300,7 @@ func (c *core[K, V]) report(r *removals[K, V]) {
 	}
 }
 
-func (c *core[K, V]) set(k K, v V, ttl time.Duration) {
+func (c *core[K, V]) set(k K, v V, ttl time.Duration) bool {
 	var w uint64
 	if c.weigher != nil {
 		w = c.weigher(k, v)
@@ -305,6 +311,7 @@ func (c *core[K, V]) set(k K, v V, ttl time.Duration) {
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
+	stored := false
 	switch {
 	case c.maxWeight > 0 && w > c.maxWeight:
 		s.rejections++
@@ -313,11 +320,13 @@ func (c *core[K, V]) set(k K, v V, ttl time.Duration) {
 		s.dropLocked(k, h, &now, rp)
 	default:
 		s.setLocked(k, h, v, expireAt(&now, ttl), w, &now, rp)
+		stored = true
 	}
 	c.fitWeightLocked(s, &now, rp)
 	s.mu.Unlock()
 	c.report(rp)
 	c.fitWeight(s)
+	return stored
 }
 
 // fitWeightLocked evicts entries of s, which just received a Set, while the
