@@ -23,28 +23,12 @@ func (s *server) set(w http.ResponseWriter, r *http.Request, _ httprouter.Params
 		writeError(w, err)
 		return
 	}
-	if err := s.checkWeight(req.key, req.value); err != nil {
+	if err := s.cmds.Set(req.key, req.value, req.ttl); err != nil {
 		writeError(w, err)
 		return
 	}
-	s.cache.SetWithTTL(req.key, req.value, req.ttl)
 	*buf = appendMessage((*buf)[:0], req.key, "stored successfully")
 	writeJSON(w, http.StatusOK, *buf)
-}
-
-// checkWeight refuses an entry that the cache would reject for being heavier
-// than its whole weight bound, so that PUT /set does not claim to have stored
-// it. It needs the weigher given with WithWeigher.
-func (s *server) checkWeight(key, value string) error {
-	if s.cfg.weigher == nil {
-		return nil
-	}
-	max := s.cache.MaxWeight()
-	if w := s.cfg.weigher(key, value); max > 0 && w > max {
-		return clientError(http.StatusRequestEntityTooLarge,
-			fmt.Sprintf("key and value weigh %d, more than the cache's whole bound of %d", w, max))
-	}
-	return nil
 }
 
 // get handles GET /get/{key}.
@@ -92,12 +76,11 @@ func notFound(key string) error {
 }
 
 // statsResponse is the body of GET /stats. The first five fields are the
-// original Mini Redis ones; the rest are extras.
+// original Mini Redis ones; the rest are extras. See [command.Stats] for
+// their meaning.
 type statsResponse struct {
-	Hits   uint64 `json:"hits"`
-	Misses uint64 `json:"misses"`
-	// Evictions counts keys removed by LRU (capacity or weight) or by TTL,
-	// as the original defines it: Stats.Evictions + Stats.Expirations.
+	Hits         uint64  `json:"hits"`
+	Misses       uint64  `json:"misses"`
 	Evictions    uint64  `json:"evictions"`
 	TotalEntries int     `json:"total_entries"`
 	HitRate      float64 `json:"hit_rate"`
@@ -110,18 +93,18 @@ type statsResponse struct {
 
 // stats handles GET /stats.
 func (s *server) stats(w http.ResponseWriter, _ *http.Request, _ httprouter.Params) {
-	st := s.cache.Stats()
+	st := s.cmds.Stats()
 	writeValue(w, statsResponse{
 		Hits:         st.Hits,
 		Misses:       st.Misses,
-		Evictions:    st.Evictions + st.Expirations,
-		TotalEntries: s.cache.Len(),
-		HitRate:      st.HitRatio(),
+		Evictions:    st.Evictions,
+		TotalEntries: st.Entries,
+		HitRate:      st.HitRate,
 		Expirations:  st.Expirations,
 		Rejections:   st.Rejections,
-		Capacity:     s.cache.Capacity(),
+		Capacity:     st.Capacity,
 		Weight:       st.Weight,
-		MaxWeight:    s.cache.MaxWeight(),
+		MaxWeight:    st.MaxWeight,
 	})
 }
 

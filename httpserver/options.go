@@ -19,7 +19,6 @@ type config struct {
 	maxBodyBytes  int64
 	logger        *slog.Logger
 	authToken     string
-	weigher       func(key, value string) uint64
 }
 
 // Option configures the handler returned by [New]. Options are plain
@@ -64,13 +63,4 @@ func WithLogger(l *slog.Logger) Option {
 // authentication off.
 func WithAuthToken(token string) Option {
 	return func(c *config) { c.authToken = token }
-}
-
-// WithWeigher gives the handler the weigher the cache was built with
-// ([minicache.WithWeigher]). PUT /set then answers 413 for an entry heavier
-// than the cache's whole weight bound ([minicache.Cache.MaxWeight]) instead of
-// reporting success for an entry the cache rejects; the old value of the key,
-// if any, is kept. Without it the handler cannot tell.
-func WithWeigher(f func(key, value string) uint64) Option {
-	return func(c *config) { c.weigher = f }
 }

@@ -14,10 +14,8 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 	"github.com/minicache/minicache"
+	"github.com/minicache/minicache/internal/command"
 )
-
-// maxTTLSeconds is the largest ttl that fits in a time.Duration.
-const maxTTLSeconds = math.MaxInt64 / int64(time.Second)
 
 // setRequest is a validated PUT /set body.
 type setRequest struct {
@@ -89,7 +87,10 @@ func (s *server) decodeSet(body []byte) (setRequest, error) {
 	return s.validateSet(f)
 }
 
-// validateSet checks the decoded fields of a PUT /set body.
+// validateSet checks the decoded fields of a PUT /set body: their JSON
+// types here, the key, value and ttl rules in package command (Set applies
+// them again; checking here first answers about the key before the value and
+// the value before the ttl).
 func (s *server) validateSet(f setFields) (setRequest, error) {
 	switch {
 	case f.keyErr:
@@ -105,9 +106,9 @@ func (s *server) validateSet(f setFields) (setRequest, error) {
 		return setRequest{}, clientError(http.StatusBadRequest, `"value" must be a string`)
 	case !f.hasValue:
 		return setRequest{}, clientError(http.StatusBadRequest, `missing "value"`)
-	case len(f.value) > s.cfg.maxValueBytes:
-		return setRequest{}, clientError(http.StatusRequestEntityTooLarge,
-			fmt.Sprintf(`"value" is longer than %d bytes`, s.cfg.maxValueBytes))
+	}
+	if err := s.cmds.Limits().CheckValue(f.value); err != nil {
+		return setRequest{}, err
 	}
 	ttl, err := parseTTL(f.ttl)
 	if err != nil {
@@ -116,25 +117,20 @@ func (s *server) validateSet(f setFields) (setRequest, error) {
 	return setRequest{key: f.key, value: f.value, ttl: ttl}, nil
 }
 
-// checkKey validates a key from a body or a path.
+// checkKey validates a key from a body or a path: the rules of package
+// command, and the keys "." and ".." that a path cannot carry.
 func (s *server) checkKey(key string) error {
-	switch {
-	case key == "":
-		return clientError(http.StatusBadRequest, `"key" must not be empty`)
-	case key == "." || key == "..":
+	if key == "." || key == ".." {
 		// Clients (curl, browsers) and http.ServeMux rewrite "." and ".."
 		// path segments, so such a key could not be read back.
 		return clientError(http.StatusBadRequest, `"key" must not be "." or ".."`)
-	case len(key) > s.cfg.maxKeyLen && utf8.RuneCountInString(key) > s.cfg.maxKeyLen:
-		return clientError(http.StatusBadRequest,
-			fmt.Sprintf(`"key" is longer than %d characters`, s.cfg.maxKeyLen))
 	}
-	return nil
+	return s.cmds.Limits().CheckKey(key)
 }
 
 // parseTTL validates the raw JSON text of a ttl: nil (absent or null) means
-// the cache's default TTL; otherwise it must be an integer from 1 to
-// maxTTLSeconds, written without a fraction or exponent.
+// the cache's default TTL; otherwise it must be an integer written without a
+// fraction or exponent, in the range [command.TTL] accepts for seconds.
 func parseTTL(raw []byte) (time.Duration, error) {
 	if raw == nil {
 		return minicache.DefaultTTL, nil
@@ -151,15 +147,20 @@ func parseTTL(raw []byte) (time.Duration, error) {
 		return 0, clientError(http.StatusBadRequest, what+", got "+excerpt(raw))
 	}
 	n, err := strconv.ParseInt(string(raw), 10, 64)
-	switch {
-	case err != nil && errors.Is(err, strconv.ErrRange) && raw[0] == '-',
-		err == nil && n < 1:
-		return 0, clientError(http.StatusBadRequest, what+", got "+excerpt(raw))
-	case err != nil, n > maxTTLSeconds:
-		return 0, clientError(http.StatusBadRequest,
-			fmt.Sprintf(`"ttl" must be at most %d seconds, got %s`, maxTTLSeconds, excerpt(raw)))
+	if err != nil { // out of the int64 range: saturate, command.TTL refuses it
+		n = math.MaxInt64
+		if raw[0] == '-' {
+			n = math.MinInt64
+		}
 	}
-	return time.Duration(n) * time.Second, nil
+	d, err := command.TTL(n, time.Second)
+	switch {
+	case err != nil && n < 1:
+		return 0, &requestError{msg: what + ", got " + excerpt(raw), cause: err}
+	case err != nil:
+		return 0, &requestError{msg: fmt.Sprintf(`"ttl" must be at most %d seconds, got %s`, command.MaxTTLSeconds, excerpt(raw)), cause: err}
+	}
+	return d, nil
 }
 
 // excerpt returns raw as a string, shortened to about 40 bytes for an error

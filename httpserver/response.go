@@ -2,19 +2,27 @@ package httpserver
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/minicache/minicache/internal/command"
 )
 
-// requestError is an error the client caused: the HTTP status to answer with
-// and the message sent as {"error": msg}.
+// requestError is an error the client caused: the message sent as
+// {"error": msg} and either the HTTP status to answer with or, when status
+// is 0, the error of package command that caused it (statusOf maps it).
 type requestError struct {
 	status int
 	msg    string
+	cause  error
 }
 
 func (e *requestError) Error() string { return e.msg }
+
+// Unwrap returns the command error behind e, if any.
+func (e *requestError) Unwrap() error { return e.cause }
 
 // clientError returns a *requestError with the given status and message.
 func clientError(status int, msg string) error {
@@ -28,14 +36,47 @@ var (
 )
 
 // statusOf maps an error to the HTTP status it is answered with. It is the
-// one place where that mapping lives: a *requestError carries its status;
+// one place where that mapping lives: a *requestError with a status carries
+// it; the errors of package command map to 400 (a key or ttl outside its
+// bounds) or 413 (a value too long, an entry too heavy for the cache);
 // anything else is a server fault (500).
 func statusOf(err error) int {
 	var re *requestError
-	if errors.As(err, &re) {
+	if errors.As(err, &re) && re.status != 0 {
 		return re.status
 	}
+	switch {
+	case errors.Is(err, command.ErrValueTooLong), errors.Is(err, command.ErrTooHeavy):
+		return http.StatusRequestEntityTooLarge
+	case errors.Is(err, command.ErrEmptyKey), errors.Is(err, command.ErrKeyTooLong),
+		errors.Is(err, command.ErrTTLOutOfRange):
+		return http.StatusBadRequest
+	}
 	return http.StatusInternalServerError
+}
+
+// messageOf returns the text of {"error": ...} for err. The errors of
+// package command get REST wording: the field named in quotes, as the body
+// spells it.
+func messageOf(err error) string {
+	var re *requestError
+	if errors.As(err, &re) {
+		return re.msg
+	}
+	var le *command.LimitError
+	if errors.As(err, &le) {
+		switch le.Err {
+		case command.ErrEmptyKey:
+			return `"key" must not be empty`
+		case command.ErrKeyTooLong:
+			return fmt.Sprintf(`"key" is longer than %d characters`, le.Limit)
+		case command.ErrValueTooLong:
+			return fmt.Sprintf(`"value" is longer than %d bytes`, le.Limit)
+		case command.ErrTooHeavy:
+			return fmt.Sprintf("key and value are heavier than the cache's whole memory bound of %d; the key's old value, if any, was removed", le.Limit)
+		}
+	}
+	return err.Error()
 }
 
 // jsonContentType is shared by every response; net/http only reads it.
@@ -58,7 +99,7 @@ func writeJSON(w http.ResponseWriter, status int, body []byte) {
 // {"error": err.Error()}; a server fault is reported without its details.
 func writeError(w http.ResponseWriter, err error) {
 	status := statusOf(err)
-	msg := err.Error()
+	msg := messageOf(err)
 	if status == http.StatusInternalServerError {
 		msg = errInternal.Error()
 	}

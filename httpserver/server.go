@@ -25,12 +25,16 @@ import (
 
 	"github.com/julienschmidt/httprouter"
 	"github.com/minicache/minicache"
+	"github.com/minicache/minicache/internal/command"
 )
 
 // server is the handler returned by New. It holds no state besides the cache
 // and its own immutable configuration, plus a pool of scratch buffers.
 type server struct {
-	cache  *minicache.Cache[string, string]
+	cache *minicache.Cache[string, string]
+	// cmds applies the rules shared with the other front ends (limits,
+	// refused Sets, stats) to cache.
+	cmds   *command.Commands
 	router *httprouter.Router
 	cfg    config
 
@@ -77,6 +81,7 @@ func New(c *minicache.Cache[string, string], opts ...Option) http.Handler {
 	if s.cfg.maxBodyBytes <= 0 {
 		s.cfg.maxBodyBytes = 6*int64(s.cfg.maxValueBytes) + 64<<10
 	}
+	s.cmds = command.New(c, command.Limits{MaxKeyLen: s.cfg.maxKeyLen, MaxValueBytes: s.cfg.maxValueBytes})
 	if s.cfg.authToken != "" {
 		s.auth = true
 		s.tokenHash = sha256.Sum256([]byte(s.cfg.authToken))

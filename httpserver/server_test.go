@@ -270,19 +270,24 @@ func TestOptions(t *testing.T) {
 	assert.Empty(t, r.raw)
 }
 
-func TestWeigherRejectsTooHeavyEntry(t *testing.T) {
+func TestTooHeavyEntryAnswers413AndRemovesOldValue(t *testing.T) {
 	weigh := func(k, v string) uint64 { return uint64(len(k) + len(v)) }
 	c := minicache.New[string, string](minicache.WithMaxWeight(10), minicache.WithWeigher(weigh))
 	defer c.Close()
-	h := httpserver.New(c, httpserver.WithWeigher(weigh))
+	h := httpserver.New(c)
 
 	require.Equal(t, 200, serve(t, h, "PUT", "/set", `{"key":"k","value":"123456789"}`).status, "weight 10 fits")
 	r := serve(t, h, "PUT", "/set", `{"key":"k","value":"1234567890"}`)
 	assert.Equal(t, http.StatusRequestEntityTooLarge, r.status, r.raw)
-	assert.Equal(t, "key and value weigh 11, more than the cache's whole bound of 10", r.body["error"])
-	v, ok := c.Peek("k")
-	assert.True(t, ok, "old value kept")
-	assert.Equal(t, "123456789", v)
+	assert.Equal(t, "key and value are heavier than the cache's whole memory bound of 10; the key's old value, if any, was removed", r.body["error"])
+	_, ok := c.Peek("k")
+	assert.False(t, ok, "a refused PUT removes the old value, as Set does")
+	assert.Equal(t, 404, serve(t, h, "GET", "/get/k", "").status)
+
+	r = serve(t, h, "GET", "/stats", "")
+	require.Equal(t, 200, r.status)
+	assert.Equal(t, 1.0, r.body["rejections"], "the cache saw and counted the refusal: %s", r.raw)
+	assert.Equal(t, 0.0, r.body["weight"], r.raw)
 }
 
 func TestLimitsOptions(t *testing.T) {

@@ -61,7 +61,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if cfg.maxMemory > 0 {
 		weigh := func(k, v string) uint64 { return uint64(len(k) + len(v)) }
 		opts = append(opts, minicache.WithMaxWeight(cfg.maxMemory), minicache.WithWeigher(weigh))
-		hopts = append(hopts, httpserver.WithWeigher(weigh))
 	}
 	cache := minicache.New[string, string](opts...)
 	defer cache.Close()
