@@ -19,7 +19,7 @@ package minicache
 // The load factor stays at or below maxLoad. index does no locking.
 type index struct {
 	buckets []uint64
-	limit   int // most entries the table will hold; 0 = unbounded
+	limit   int // most entries the table will hold; noLimit for unbounded
 }
 
 // minBuckets is the size of the first table a shard allocates.
@@ -43,7 +43,7 @@ const (
 // bucketsFor returns the smallest table size that holds n entries.
 func bucketsFor(n int) int { return n*maxLoadDen/maxLoadNum + 1 }
 
-// init empties x for at most limit entries (0 = unbounded).
+// init empties x for at most limit entries (noLimit for unbounded).
 func (x *index) init(limit int) {
 	*x = index{buckets: noBuckets, limit: limit}
 }
@@ -69,7 +69,7 @@ func (x *index) reserve(n int) {
 		return
 	}
 	size := max(2*len(x.buckets), minBuckets)
-	if x.limit > 0 {
+	if x.limit != noLimit {
 		// A bounded table stops at the size its limit needs.
 		size = min(size, bucketsFor(x.limit))
 	}
@@ -83,11 +83,12 @@ func (x *index) reserve(n int) {
 	}
 }
 
-// insert adds bucket b = tag<<32 | slot. The caller has reserved room.
+// insert adds bucket b = tag<<32 | slot. The caller has reserved room, so
+// the load factor keeps an empty bucket and the probe ends within n steps.
 func (x *index) insert(b uint64) {
 	n := uint64(len(x.buckets))
 	pos := x.home(uint32(b >> 32))
-	for d := uint64(0); ; d++ {
+	for d := uint64(0); d < n; d++ {
 		cur := x.buckets[pos]
 		if cur == 0 {
 			x.buckets[pos] = b
@@ -101,25 +102,35 @@ func (x *index) insert(b uint64) {
 			pos = 0
 		}
 	}
+	panic("minicache: internal error: index full")
 }
 
-// find returns the position of bucket b, which must be in the table.
+// find returns the position of bucket b, which must be in the table. The
+// probe stops where b would have displaced a bucket, so it is as short as a
+// lookup's, and never runs past the table.
 func (x *index) find(b uint64) uint64 {
 	n := uint64(len(x.buckets))
 	pos := x.home(uint32(b >> 32))
-	for x.buckets[pos] != b {
+	for d := uint64(0); d < n; d++ {
+		cur := x.buckets[pos]
+		if cur == b {
+			return pos
+		}
+		if cur == 0 || x.distance(cur, pos) < d {
+			break
+		}
 		if pos++; pos == n {
 			pos = 0
 		}
 	}
-	return pos
+	panic("minicache: internal error: a slot is missing from the index")
 }
 
 // remove deletes the bucket at pos and shifts the buckets after it back
 // towards their homes.
 func (x *index) remove(pos uint64) {
 	n := uint64(len(x.buckets))
-	for {
+	for range n {
 		next := pos + 1
 		if next == n {
 			next = 0
@@ -132,6 +143,7 @@ func (x *index) remove(pos uint64) {
 		x.buckets[pos] = b
 		pos = next
 	}
+	panic("minicache: internal error: index full")
 }
 
 // bucket returns the bucket value for a hash and a slot.

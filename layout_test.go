@@ -12,7 +12,7 @@ import (
 // in an array never share a line.
 func TestShardLayout(t *testing.T) {
 	var s shard[string, []byte]
-	assert.Equal(t, uintptr(64), unsafe.Offsetof(s.list), "mu and counters fill the first line")
+	assert.Equal(t, uintptr(64), unsafe.Offsetof(s.slab), "mu and counters fill the first line")
 	assert.Zero(t, unsafe.Sizeof(s)%64, "size %d", unsafe.Sizeof(s))
 	assert.Equal(t, unsafe.Sizeof(s), unsafe.Sizeof(shard[int64, int64]{}))
 }

@@ -13,7 +13,7 @@ type call[V any] struct {
 
 	// Guarded by the shard's mu.
 	waiters  int  // callers still waiting
-	outdated bool // a Set, Delete or Clear of the key came after the load began
+	outdated bool // a write of the key came after the load began
 
 	ctx    context.Context    // the loader's context
 	cancel context.CancelFunc // cancels ctx
@@ -23,21 +23,33 @@ type call[V any] struct {
 func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Context, K) (V, error)) (V, error) {
 	h := c.hash(k)
 	s := c.shardFor(h)
+	var r removals[K, V]
+	rp := c.recorder(&r)
+	now := moment{clk: &c.clock}
+	// The miss and the registration of its load are one critical section,
+	// so a write in between (a removal callback's, say) cannot be lost.
 	s.mu.Lock()
-	if i := c.findLocked(s, k, h); i != 0 {
-		s.list.moveToFront(i)
+	if i := s.liveLocked(k, h, &now, rp); i != 0 {
+		s.order.hit(i)
 		s.hits++
-		v := s.list.entries[i].value
+		v := s.slab.entries[i].value
 		s.mu.Unlock()
+		c.report(rp)
 		return v, nil
 	}
 	s.misses++
 	cl, leader := s.calls[k], false
-	if cl == nil {
+	if cl == nil || cl.waiters == 0 {
+		// No load, or one that every caller gave up on: its context is
+		// canceled, so start afresh. The old one stays outdated.
+		if cl != nil {
+			cl.outdated = true
+		}
 		cl, leader = c.newCall(s, k, ctx), true
 	}
 	cl.waiters++
 	s.mu.Unlock()
+	c.report(rp)
 	if leader && !c.spawnLoad(s, k, h, cl, load) {
 		// The cache is closed and starts no goroutines: load in this one.
 		v, err := callLoader(ctx, k, load)
@@ -56,10 +68,9 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 	}
 	s.mu.Lock()
 	cl.waiters--
+	// An abandoned load stays registered until it returns, so that writes
+	// of k go on marking it outdated; the next caller starts a new one.
 	abandoned := cl.waiters == 0
-	if abandoned && s.calls[k] == cl {
-		delete(s.calls, k) // a later caller starts a load of its own
-	}
 	s.mu.Unlock()
 	if abandoned {
 		cl.cancel() // nobody is left to use the value
@@ -112,38 +123,34 @@ func callLoader[K comparable, V any](ctx context.Context, k K, load func(context
 }
 
 // finishLoad publishes a load's result and stores a loaded value with the
-// default TTL, unless the key was set, deleted or cleared meanwhile.
+// default TTL, unless the key was written meanwhile (set, deleted, cleared,
+// or loaded anew after every caller of cl gave up).
 func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[V], v V, err error) {
 	var w uint64
-	if err == nil && c.weigher != nil {
-		w = c.weigher(k, v)
+	if err == nil {
+		w = c.weigh(k, v)
 	}
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
-	if s.calls[k] == cl {
+	current := s.calls[k] == cl
+	if current {
 		delete(s.calls, k)
 	}
 	switch {
 	case err != nil:
 		s.loadErrors++
-	case cl.outdated:
+	case cl.outdated || !current:
 		s.loads++
-	case c.maxWeight > 0 && w > c.maxWeight:
-		s.loads++
-		s.rejections++
 	default:
 		s.loads++
 		s.setLocked(k, h, v, expireAt(&now, c.ttl), w, &now, rp)
-		c.fitWeightLocked(s, &now, rp)
 	}
 	cl.val, cl.err = v, err
-	s.mu.Unlock()
 	// Report the removals the store caused before waking the callers, so
 	// that GetOrLoad, like Set, returns after its callbacks have run.
-	c.report(rp)
-	c.fitWeight(s)
+	c.unlockAndReport(s, rp)
 	close(cl.done)
 	cl.cancel()
 }

@@ -346,12 +346,12 @@ func (s *machine) check(t *rapid.T) {
 	for i := range s.c.c.shards {
 		sh := &s.c.c.shards[i]
 		sh.mu.Lock()
-		if sh.capacity > 0 && sh.list.len > sh.capacity {
-			t.Fatalf("shard %d holds %d entries, over its capacity %d", i, sh.list.len, sh.capacity)
+		if sh.slab.len > sh.capacity {
+			t.Fatalf("shard %d holds %d entries, over its capacity %d", i, sh.slab.len, sh.capacity)
 		}
-		for j := sh.list.entries[0].next; j != 0; j = sh.list.entries[j].next {
-			e := sh.list.entries[j]
-			equal(t, "entry", s.m.entries[e.key], modelEntry{e.value, time.Duration(sh.list.expire(j))})
+		for j := range sh.order.walk {
+			e := sh.slab.entries[j]
+			equal(t, "entry", s.m.entries[e.key], modelEntry{e.value, time.Duration(sh.slab.expire(j))})
 			raw = append(raw, e.key)
 		}
 		sh.mu.Unlock()

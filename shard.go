@@ -2,10 +2,9 @@ package minicache
 
 import (
 	"sync"
-	"sync/atomic"
 )
 
-// shard is one lock stripe of a cache: an exact LRU cache of its own with an
+// shard is one lock stripe of a cache: a bounded cache of its own with an
 // expiry index. Methods whose names end in Locked, and all the helpers below
 // them, must be called with mu held.
 type shard[K comparable, V any] struct {
@@ -16,24 +15,27 @@ type shard[K comparable, V any] struct {
 	mu sync.Mutex // guards every field below
 	shardCounters
 
-	list     list[K, V]     // entries in recency order
-	index    index          // hash → slot of list.entries
+	slab     slab[K, V]     // the entries
+	order    lru            // the eviction order of the slab's slots
+	index    index          // hash → slot
 	expiry   expiryHeap     // deadlines of the entries that have one
 	expiring int            // live entries with a deadline
-	capacity int            // most live entries; 0 = unbounded
+	capacity int            // most live entries; noLimit when unbounded
 	weight   uint64         // sum of the weights of the live entries
 	calls    map[K]*call[V] // loads in flight (see loader.go)
 
-	// Set once by New, read-only after.
-	hash  func(K) uint64
-	total *atomic.Uint64 // the cache's total weight; nil when it weighs nothing
+	// Set once by New, read-only after: the cache's weight bound and total,
+	// nil when it weighs nothing.
+	bound *weightBound
 
-	_ [56]byte // rounds the size to 5 cache lines: shards never share one
+	_ [40]byte // rounds the size to 5 cache lines: shards never share one
 }
 
 // init empties s, keeping its configuration and counters.
 func (s *shard[K, V]) init() {
-	s.list.init(s.capacity, s.total != nil)
+	s.slab.init(s.capacity, s.bound != nil)
+	s.order.init(cap(s.slab.entries))
+	s.order.grow(len(s.slab.entries))
 	s.index.init(s.capacity)
 	s.expiry = nil
 	s.expiring = 0
@@ -41,18 +43,19 @@ func (s *shard[K, V]) init() {
 }
 
 // lookup returns the bucket position and the slot of key k with hash h, or
-// a slot of 0 when k is absent.
+// a slot of 0 when k is absent. The probe ends at an empty bucket or where k
+// would have displaced a bucket, within the table's length.
 func (s *shard[K, V]) lookup(k K, h uint64) (pos uint64, slot uint32) {
 	x := &s.index
 	tag := uint32(h >> 32)
 	n := uint64(len(x.buckets))
 	pos = x.home(tag)
-	for d := uint64(0); ; d++ {
+	for d := uint64(0); d < n; d++ {
 		b := x.buckets[pos]
 		if b == 0 {
 			return 0, 0
 		}
-		if uint32(b>>32) == tag && s.list.entries[uint32(b)].key == k {
+		if uint32(b>>32) == tag && s.slab.entries[uint32(b)].key == k {
 			return pos, uint32(b)
 		}
 		if x.distance(b, pos) < d {
@@ -62,46 +65,86 @@ func (s *shard[K, V]) lookup(k K, h uint64) (pos uint64, slot uint32) {
 			pos = 0
 		}
 	}
+	return 0, 0
+}
+
+// liveLocked returns the slot of k's live entry, or 0. An expired entry it
+// finds is removed and recorded in r.
+func (s *shard[K, V]) liveLocked(k K, h uint64, now *moment, r *removals[K, V]) uint32 {
+	pos, i := s.lookup(k, h)
+	if i != 0 && s.slab.expired(i, now) {
+		s.remove(pos, i, CauseExpired, r)
+		return 0
+	}
+	return i
 }
 
 // setLocked stores k (hash h) → v with the given expire and weight, making
-// room if the shard is full.
-func (s *shard[K, V]) setLocked(k K, h uint64, v V, expire int64, w uint64, now *moment, r *removals[K, V]) {
+// room if the shard is full. It reports false when the entry cannot be
+// stored because the total weight would overflow (see reserveWeight); k's
+// previous value is removed then.
+func (s *shard[K, V]) setLocked(k K, h uint64, v V, expire int64, w uint64, now *moment, r *removals[K, V]) bool {
 	s.invalidateLoad(k)
 	if _, i := s.lookup(k, h); i != 0 {
-		e := &s.list.entries[i]
 		cause := CauseReplaced
-		if s.list.expired(i, now) {
+		if s.slab.expired(i, now) {
 			cause = CauseExpired
+		}
+		e := &s.slab.entries[i]
+		r.add(e.key, e.value, cause)
+		if s.bound != nil && !s.reserveWeight(i, w, now, r) {
+			s.rejections++
+			s.remove(s.index.find(s.slab.bucket(i)), i, cause, nil) // recorded above
+			return false
+		}
+		if cause == CauseExpired {
 			s.expirations++
 		}
-		r.add(e.key, e.value, cause)
-		e.value = v
+		e.value = v // evicting frees slots but never moves them: e is still i
 		s.retime(i, expire)
-		s.reweigh(i, w)
-		s.list.moveToFront(i)
-		return
+		s.setWeight(i, w)
+		s.order.update(i)
+		return true
 	}
-	if s.capacity > 0 && s.list.len >= s.capacity {
-		s.evict(now, r)
+	if s.bound != nil && !s.reserveWeight(0, w, now, r) {
+		s.rejections++
+		return false
 	}
-	i := s.list.alloc()
-	e := &s.list.entries[i]
+	if s.slab.len >= s.capacity {
+		if s.slab.len > 0 {
+			s.evict(now, r)
+		}
+		if s.capacity == 0 {
+			// No room at all (a capacity below the shard count): the
+			// entry is evicted as it arrives.
+			s.evictions++
+			r.add(k, v, CauseEvicted)
+			s.unreserveWeight(w)
+			return true
+		}
+	}
+	i, grew := s.slab.alloc(uint32(h >> 32))
+	if grew {
+		s.order.grow(cap(s.slab.entries))
+	}
+	s.order.grow(len(s.slab.entries))
+	e := &s.slab.entries[i]
 	e.key, e.value = k, v
-	s.list.pushFront(i)
-	s.index.reserve(s.list.len)
-	s.index.insert(bucket(h, i))
+	s.order.insert(i)
+	s.index.reserve(s.slab.len)
+	s.index.insert(s.slab.bucket(i))
 	s.retime(i, expire)
-	s.reweigh(i, w)
+	s.setWeight(i, w)
+	return true
 }
 
-// dropLocked removes k (hash h), if present, because a Set stored nothing
+// dropLocked removes k (hash h), if present, because a write stored nothing
 // in its place.
 func (s *shard[K, V]) dropLocked(k K, h uint64, now *moment, r *removals[K, V]) {
 	s.invalidateLoad(k)
 	if pos, i := s.lookup(k, h); i != 0 {
 		cause := CauseReplaced
-		if s.list.expired(i, now) {
+		if s.slab.expired(i, now) {
 			cause = CauseExpired
 		}
 		s.remove(pos, i, cause, r)
@@ -110,14 +153,14 @@ func (s *shard[K, V]) dropLocked(k K, h uint64, now *moment, r *removals[K, V]) 
 
 // retime gives slot i the deadline expire, keeping the expiry index current.
 func (s *shard[K, V]) retime(i uint32, expire int64) {
-	old := s.list.expire(i)
+	old := s.slab.expire(i)
 	if old == expire {
 		return
 	}
 	if old != 0 {
 		s.expiring-- // its deadline in the heap is stale from now on
 	}
-	s.list.setExpire(i, expire)
+	s.slab.setExpire(i, expire)
 	if expire != 0 {
 		s.expiring++
 		s.expiry.push(deadline{at: expire, idx: i})
@@ -125,20 +168,9 @@ func (s *shard[K, V]) retime(i uint32, expire int64) {
 	s.compactExpiry()
 }
 
-// reweigh sets the weight of slot i to w, if the cache weighs entries.
-func (s *shard[K, V]) reweigh(i uint32, w uint64) {
-	if s.total == nil {
-		return
-	}
-	old := s.list.weights[i]
-	s.list.weights[i] = w
-	s.weight += w - old
-	s.total.Add(w - old)
-}
-
 // remove deletes the entry in slot i, whose bucket is at pos, for cause.
 func (s *shard[K, V]) remove(pos uint64, i uint32, cause RemovalCause, r *removals[K, V]) {
-	e := &s.list.entries[i]
+	e := &s.slab.entries[i]
 	r.add(e.key, e.value, cause)
 	switch cause {
 	case CauseEvicted:
@@ -146,57 +178,68 @@ func (s *shard[K, V]) remove(pos uint64, i uint32, cause RemovalCause, r *remova
 	case CauseExpired:
 		s.expirations++
 	}
-	timed := s.list.expire(i) != 0
+	timed := s.slab.expire(i) != 0
 	if timed {
 		s.expiring--
 	}
-	if s.total != nil {
-		w := s.list.weights[i]
+	if s.bound != nil {
+		w := s.slab.weights[i]
 		s.weight -= w
-		s.total.Add(-w)
+		s.bound.total.Add(-w)
 	}
 	s.index.remove(pos)
-	s.list.release(i)
+	s.order.remove(i)
+	s.slab.release(i)
 	if timed {
 		s.compactExpiry()
 	}
 }
 
-// removeSlot deletes the entry in slot i for cause, finding its bucket by
-// hashing its key again.
+// removeSlot deletes the entry in slot i for cause, finding its bucket from
+// the tag the slab keeps, without hashing the key again.
 func (s *shard[K, V]) removeSlot(i uint32, cause RemovalCause, r *removals[K, V]) {
-	pos := s.index.find(bucket(s.hash(s.list.entries[i].key), i))
-	s.remove(pos, i, cause, r)
+	s.remove(s.index.find(s.slab.bucket(i)), i, cause, r)
 }
 
 // evict makes room for one entry: it reclaims an expired entry if there is
-// one, and evicts the least recently used entry otherwise. s is not empty.
+// one, and evicts the policy's victim otherwise. s is not empty.
 func (s *shard[K, V]) evict(now *moment, r *removals[K, V]) {
-	tail := s.list.back()
-	if s.expiring > 0 {
-		// The least recently used entry is often the one that expired
-		// first: reclaim it without a trip through the heap, whose
-		// deadline for it goes stale and is dropped later.
-		if s.list.expired(tail, now) {
-			s.removeSlot(tail, CauseExpired, r)
-			return
-		}
-		if s.expiry.peek().at <= now.now() && s.expireOne(now.now(), r) {
-			return
-		}
-	}
-	s.removeSlot(tail, CauseEvicted, r)
+	s.evictExcept(0, now, r)
 }
 
-// expireOne removes one entry whose deadline is at or before now, if any.
-func (s *shard[K, V]) expireOne(now int64, r *removals[K, V]) bool {
+// evictExcept is evict that spares slot keep (0 spares nothing). It
+// reports false when there was nothing to evict.
+func (s *shard[K, V]) evictExcept(keep uint32, now *moment, r *removals[K, V]) bool {
+	victim := s.order.victim(keep)
+	if s.expiring > 0 {
+		// The victim is often the entry that expired first: reclaim it
+		// without a trip through the heap, whose deadline for it goes
+		// stale and is dropped later.
+		if victim != 0 && s.slab.expired(victim, now) {
+			s.removeSlot(victim, CauseExpired, r)
+			return true
+		}
+		if s.expiry.peek().at <= now.now() && s.expireOne(now.now(), keep, r) {
+			return true
+		}
+	}
+	if victim == 0 {
+		return false
+	}
+	s.removeSlot(victim, CauseEvicted, r)
+	return true
+}
+
+// expireOne removes one entry other than slot keep whose deadline is at or
+// before now, if any.
+func (s *shard[K, V]) expireOne(now int64, keep uint32, r *removals[K, V]) bool {
 	for len(s.expiry) > 0 {
 		d := s.expiry.peek()
-		if d.at > now {
+		if d.at > now || d.idx == keep {
 			return false
 		}
 		s.expiry.pop()
-		if s.list.expire(d.idx) == d.at {
+		if s.slab.expire(d.idx) == d.at {
 			s.removeSlot(d.idx, CauseExpired, r)
 			return true
 		}
@@ -215,7 +258,7 @@ func (s *shard[K, V]) expireDue(now int64, max int, r *removals[K, V]) (removed 
 		}
 		d := s.expiry.peek()
 		s.expiry.pop()
-		if s.list.expire(d.idx) == d.at {
+		if s.slab.expire(d.idx) == d.at {
 			s.removeSlot(d.idx, CauseExpired, r)
 			removed++
 		}
@@ -232,11 +275,11 @@ func (s *shard[K, V]) compactExpiry() {
 	}
 	// A slot's current deadline can be in the heap twice if the slot was
 	// freed and reused with the same deadline; seen keeps one of them.
-	seen := make([]uint64, (len(s.list.entries)+63)/64)
+	seen := make([]uint64, (len(s.slab.entries)+63)/64)
 	live := s.expiry[:0]
 	for _, d := range s.expiry {
 		word, bit := d.idx/64, uint64(1)<<(d.idx%64)
-		if s.list.expire(d.idx) == d.at && seen[word]&bit == 0 {
+		if s.slab.expire(d.idx) == d.at && seen[word]&bit == 0 {
 			seen[word] |= bit
 			live = append(live, d)
 		}
@@ -248,8 +291,19 @@ func (s *shard[K, V]) compactExpiry() {
 	s.expiry.init()
 }
 
+// setCapacityLocked makes n the most live entries s holds, evicting down to
+// it.
+func (s *shard[K, V]) setCapacityLocked(n int, now *moment, r *removals[K, V]) {
+	s.capacity = n
+	s.slab.limit = n
+	s.index.limit = n
+	for s.slab.len > n {
+		s.evict(now, r)
+	}
+}
+
 // invalidateLoad marks a load of k in flight as outdated, so that its value
-// is returned to its callers but not stored over a newer Set or Delete.
+// is returned to its callers but not stored over a newer write.
 func (s *shard[K, V]) invalidateLoad(k K) {
 	if len(s.calls) == 0 {
 		return

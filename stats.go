@@ -54,3 +54,15 @@ func (s *Stats) add(sh *shardCounters) {
 type shardCounters struct {
 	hits, misses, evictions, expirations, rejections, loads, loadErrors uint64
 }
+
+func (c *core[K, V]) stats() Stats {
+	var st Stats
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		st.add(&s.shardCounters)
+		s.mu.Unlock()
+	}
+	st.Weight = c.weight.total.Load()
+	return st
+}

@@ -1,0 +1,160 @@
+package minicache
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// core is the cache itself. Cache wraps it so that a Cache nobody references
+// any more can be collected, and its cleanup stop the janitor, which
+// references only the core.
+type core[K comparable, V any] struct {
+	shards   []shard[K, V]
+	hash     func(K) uint64
+	clock    clock
+	ttl      time.Duration            // the default TTL; NoExpiration when there is none
+	weigher  func(K, V) uint64        // nil when entries are not weighed
+	onRemove func(K, V, RemovalCause) // nil when nobody listens
+	bound    *weightBound             // nil when entries are not weighed
+
+	done        context.Context    // canceled by close
+	cancel      context.CancelFunc // cancels done
+	janitorDone chan struct{}      // closed when the janitor returns; nil without one
+	loadMu      sync.Mutex         // guards closed and the loading.Add calls
+	closed      bool
+	loading     sync.WaitGroup // loader goroutines
+
+	resizeMu sync.Mutex   // serializes SetCapacity calls
+	capacity atomic.Int64 // the bound on entries; 0 = unbounded
+
+	// Written by Sets of weighted caches: kept off the cache line of the
+	// read-only fields above, which every operation reads.
+	_      [64]byte
+	weight weightBound
+	victim atomic.Uint32 // shard fitWeight starts from next
+}
+
+// newCore builds the core for cfg.
+func newCore[K comparable, V any](cfg *config) *core[K, V] {
+	c := &core[K, V]{
+		hash:     newHasher[K](),
+		clock:    newClock(),
+		ttl:      NoExpiration,
+		weigher:  typed[func(K, V) uint64]("WithWeigher", cfg.weigher),
+		onRemove: typed[func(K, V, RemovalCause)]("WithRemovalCallback", cfg.onRemove),
+	}
+	if cfg.ttl > 0 {
+		c.ttl = cfg.ttl
+	}
+	if c.weigher == nil && cfg.maxWeight > 0 {
+		c.weigher = func(K, V) uint64 { return 1 }
+	}
+	if c.weigher != nil {
+		c.bound = &c.weight
+		c.bound.max.Store(cfg.maxWeight)
+	}
+	c.capacity.Store(int64(cfg.capacity))
+	n := cfg.shardCount()
+	if cfg.capacity > 0 {
+		n = min(n, cfg.capacity) // every shard holds at least one entry
+	}
+	c.shards = make([]shard[K, V], n)
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.bound = c.bound
+		s.capacity = share(cfg.capacity, n, i)
+		s.init()
+	}
+	c.done, c.cancel = context.WithCancel(context.Background())
+	return c
+}
+
+// share returns shard i's part of a capacity split over n shards: shares
+// differ by at most one and sum to the capacity; 0, unbounded, gives
+// noLimit.
+func share(capacity, n, i int) int {
+	if capacity == 0 {
+		return noLimit
+	}
+	part := capacity / n
+	if i < capacity%n {
+		part++
+	}
+	return part
+}
+
+// shardFor returns the shard of a key with hash h.
+func (c *core[K, V]) shardFor(h uint64) *shard[K, V] {
+	// The low half of h, scaled to the shard count; the high half is the
+	// tag and bucket inside the shard.
+	return &c.shards[uint64(uint32(h))*uint64(len(c.shards))>>32]
+}
+
+// recorder returns r when removals must be reported, nil otherwise.
+func (c *core[K, V]) recorder(r *removals[K, V]) *removals[K, V] {
+	if c.onRemove == nil {
+		return nil
+	}
+	return r
+}
+
+// report tells the removal callback of the removals in r, which may be nil.
+// No lock may be held.
+func (c *core[K, V]) report(r *removals[K, V]) {
+	if r != nil {
+		r.report(c.onRemove)
+	}
+}
+
+// unlockAndReport unlocks s, reports the removals in r, and makes the other
+// shards honour the weight bound. Every write ends with it.
+func (c *core[K, V]) unlockAndReport(s *shard[K, V], r *removals[K, V]) {
+	s.mu.Unlock()
+	c.report(r)
+	c.fitWeight(s)
+}
+
+// setCapacity implements Cache.SetCapacity.
+func (c *core[K, V]) setCapacity(n int) {
+	c.resizeMu.Lock()
+	defer c.resizeMu.Unlock()
+	c.capacity.Store(int64(n))
+	for i := range c.shards {
+		s := &c.shards[i]
+		var r removals[K, V]
+		rp := c.recorder(&r)
+		now := moment{clk: &c.clock}
+		s.mu.Lock()
+		s.setCapacityLocked(share(n, len(c.shards), i), &now, rp)
+		s.mu.Unlock()
+		c.report(rp)
+	}
+}
+
+// wallTime returns the wall-clock time of expire, a deadline on c's clock;
+// the zero Time for 0, no deadline.
+func (c *core[K, V]) wallTime(expire int64) time.Time {
+	if expire == 0 {
+		return time.Time{}
+	}
+	return c.clock.epoch.Add(time.Duration(expire)).Round(0)
+}
+
+// clockTime returns the deadline on c's clock of the wall-clock time at:
+// 0 for the zero Time or a time beyond the clock's range, and at least 1
+// otherwise (a time before the cache's creation is long past).
+func (c *core[K, V]) clockTime(at time.Time) int64 {
+	if at.IsZero() {
+		return 0
+	}
+	d := at.Sub(c.clock.epoch)
+	switch {
+	case d == NoExpiration: // saturated: too far in the future to keep
+		return 0
+	case d < 1:
+		return 1
+	}
+	return int64(d)
+}

@@ -1,0 +1,121 @@
+package minicache
+
+import "time"
+
+// The read operations. Each locks the key's shard once; an expired entry
+// it meets is removed under the lock and reported after unlocking.
+
+func (c *core[K, V]) get(k K) (V, bool) {
+	h := c.hash(k)
+	s := c.shardFor(h)
+	s.mu.Lock()
+	pos, i := s.lookup(k, h)
+	if i != 0 {
+		if at := s.slab.expire(i); at != 0 && at <= c.clock.now() {
+			return c.missExpired(s, pos, i, true)
+		}
+		v := s.slab.entries[i].value
+		s.order.hit(i)
+		s.hits++
+		s.mu.Unlock()
+		return v, true
+	}
+	s.misses++
+	s.mu.Unlock()
+	var zero V
+	return zero, false
+}
+
+// missExpired finishes a read that found the expired entry in slot i
+// (bucket pos): it removes the entry, counts a miss if count is set,
+// unlocks s and reports the removal. s.mu is held.
+func (c *core[K, V]) missExpired(s *shard[K, V], pos uint64, i uint32, count bool) (V, bool) {
+	var r removals[K, V]
+	rp := c.recorder(&r)
+	s.remove(pos, i, CauseExpired, rp)
+	if count {
+		s.misses++
+	}
+	s.mu.Unlock()
+	c.report(rp)
+	var zero V
+	return zero, false
+}
+
+func (c *core[K, V]) peek(k K) (V, bool) {
+	h := c.hash(k)
+	s := c.shardFor(h)
+	s.mu.Lock()
+	pos, i := s.lookup(k, h)
+	if i != 0 {
+		if at := s.slab.expire(i); at != 0 && at <= c.clock.now() {
+			return c.missExpired(s, pos, i, false)
+		}
+		v := s.slab.entries[i].value
+		s.mu.Unlock()
+		return v, true
+	}
+	s.mu.Unlock()
+	var zero V
+	return zero, false
+}
+
+func (c *core[K, V]) ttlOf(k K) (time.Duration, bool) {
+	h := c.hash(k)
+	s := c.shardFor(h)
+	s.mu.Lock()
+	pos, i := s.lookup(k, h)
+	if i == 0 {
+		s.mu.Unlock()
+		return 0, false
+	}
+	at := s.slab.expire(i)
+	if at == 0 {
+		s.mu.Unlock()
+		return NoExpiration, true
+	}
+	if now := c.clock.now(); at > now {
+		s.mu.Unlock()
+		return time.Duration(at - now), true
+	}
+	c.missExpired(s, pos, i, false)
+	return 0, false
+}
+
+// left returns the time slot i of s has left to live, NoExpiration for
+// none. The entry is live. s.mu is held.
+func (c *core[K, V]) left(s *shard[K, V], i uint32, now *moment) time.Duration {
+	at := s.slab.expire(i)
+	if at == 0 {
+		return NoExpiration
+	}
+	return time.Duration(at - now.now())
+}
+
+func (c *core[K, V]) getAndExpire(k K, ttl time.Duration) (V, bool) {
+	h := c.hash(k)
+	s := c.shardFor(h)
+	var r removals[K, V]
+	rp := c.recorder(&r)
+	now := moment{clk: &c.clock}
+	s.mu.Lock()
+	i := s.liveLocked(k, h, &now, rp)
+	if i == 0 {
+		s.misses++
+		s.mu.Unlock()
+		c.report(rp)
+		var zero V
+		return zero, false
+	}
+	s.hits++
+	v := s.slab.entries[i].value
+	if ttl <= 0 {
+		s.removeSlot(i, CauseExpired, rp)
+	} else {
+		s.retime(i, expireAt(&now, ttl))
+		s.order.hit(i)
+	}
+	s.mu.Unlock()
+	c.report(rp)
+	return v, true
+}
