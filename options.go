@@ -71,7 +71,9 @@ func WithShards(n int) Option {
 // weighs 1). When a Set makes the total exceed w, least recently used entries
 // are evicted until it fits; an entry heavier than w on its own is rejected:
 // it is not stored, any previous value of its key is removed, and
-// [Stats.Rejections] counts it. Zero, the default, means unbounded.
+// [Stats.Rejections] counts it. Zero, the default, means unbounded; a w
+// above [MaxWeightLimit] makes [New] panic. The weight bound can be changed
+// later with [Cache.SetMaxWeight].
 //
 // With several shards, eviction starts in the shard that received the Set and
 // moves on to the other shards only if that is not enough, so the order is
@@ -82,9 +84,10 @@ func WithMaxWeight(w uint64) Option {
 }
 
 // WithWeigher sets the function that gives an entry's weight for
-// [WithMaxWeight], for instance its size in bytes. It is called once per Set
-// with the lock of the key's shard not held, and must be fast and
-// deterministic. Its type must match the cache's: [New] panics otherwise.
+// [WithMaxWeight], for instance its size in bytes. It is called once per
+// stored value: without the shard's lock for Set and its variants, with it
+// held for the value a [Cache.Compute] function returns. It must be fast and
+// deterministic and must not call the cache. Its type must match the cache's: [New] panics otherwise.
 func WithWeigher[K comparable, V any](weigh func(key K, value V) uint64) Option {
 	return func(c *config) { c.weigher = weigh }
 }
@@ -140,6 +143,7 @@ func (cfg *config) validate() {
 	case cfg.interval < 0:
 		panic(fmt.Sprintf("minicache: negative cleanup interval %v", cfg.interval))
 	}
+	checkWeightLimit(cfg.maxWeight)
 }
 
 // typed returns f as a T, panicking when an option's function does not match

@@ -6,6 +6,14 @@ import (
 	"sync/atomic"
 )
 
+// MaxWeightLimit is the largest weight bound [WithMaxWeight] and
+// [Cache.SetMaxWeight] accept: 2^62, far beyond any memory in bytes. Below
+// it, the total of a cache held at its bound plus the entry a Set is adding
+// always fits in a uint64, so the total stays exact; should concurrent Sets
+// in other shards ever hold the total so far over the bound that one more
+// entry would overflow it, that entry is refused as too heavy.
+const MaxWeightLimit = 1 << 62
+
 // weightBound is the weight state a cache's shards share when it weighs its
 // entries.
 type weightBound struct {
@@ -123,6 +131,14 @@ func (c *core[K, V]) setMaxWeight(w uint64) {
 	if c.bound == nil {
 		panic(fmt.Sprintf("minicache: SetMaxWeight(%d) on a cache built without WithMaxWeight or WithWeigher", w))
 	}
+	checkWeightLimit(w)
 	c.bound.max.Store(w)
 	c.fitWeight(nil)
+}
+
+// checkWeightLimit panics for a weight bound above MaxWeightLimit.
+func checkWeightLimit(w uint64) {
+	if w > MaxWeightLimit {
+		panic(fmt.Sprintf("minicache: weight bound %d is above MaxWeightLimit (2^62)", w))
+	}
 }

@@ -1,0 +1,284 @@
+package minicache
+
+import (
+	"context"
+	"errors"
+	"math"
+	"runtime"
+	"testing"
+	"testing/synctest"
+	"time"
+	"weak"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// Regression tests for the defects a review found; each failed (or hung)
+// before its fix.
+
+// within fails the test if f does not return within d: the defects below
+// used to hang forever under a shard lock.
+func within(t *testing.T, d time.Duration, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		f()
+	}()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatal("the operation hung")
+	}
+}
+
+func TestNaNKeysNeverHang(t *testing.T) {
+	within(t, 10*time.Second, func() {
+		c := New[float64, int](WithCapacity(1))
+		c.Set(math.NaN(), 1)
+		c.Set(1.0, 2) // evicts the NaN entry: its bucket must be found without re-hashing
+		assert.Equal(t, 1, c.Len())
+		v, ok := c.Get(1.0)
+		assert.True(t, ok)
+		assert.Equal(t, 2, v)
+		assert.Equal(t, uint64(1), c.Stats().Evictions)
+	})
+	within(t, 10*time.Second, func() {
+		c := New[any, int](WithCapacity(8))
+		for range 20 {
+			c.Set(math.NaN(), 1) // every NaN is a new key, as in a Go map
+		}
+		assert.Equal(t, 8, c.Len())
+		_, ok := c.Get(math.NaN())
+		assert.False(t, ok, "NaN never equals itself")
+		c.Clear()
+		assert.Equal(t, 0, c.Len())
+	})
+}
+
+func TestNaNKeysExpireWithoutHanging(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := New[float64, int]()
+		c.SetWithTTL(math.NaN(), 1, time.Second)
+		c.SetWithTTL(math.NaN(), 2, time.Second)
+		time.Sleep(2 * time.Second)
+		assert.Equal(t, 2, c.DeleteExpired())
+		assert.Equal(t, 0, c.Len())
+	})
+}
+
+func TestAbandonedLoadDoesNotOverwriteNewerState(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		write func(c *Cache[string, string])
+		want  string // "" for absent
+	}{
+		{"Set", func(c *Cache[string, string]) { c.Set("k", "newer") }, "newer"},
+		{"Delete", func(c *Cache[string, string]) { c.Delete("k") }, ""},
+		{"Clear", func(c *Cache[string, string]) { c.Clear() }, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := New[string, string]()
+			started, release := make(chan struct{}), make(chan struct{})
+			ctx, cancel := context.WithCancel(context.Background())
+			errc := make(chan error, 1)
+			go func() {
+				_, err := c.GetOrLoad(ctx, "k", func(context.Context, string) (string, error) {
+					close(started)
+					<-release // ignores its ctx
+					return "stale", nil
+				})
+				errc <- err
+			}()
+			<-started
+			cancel()
+			require.ErrorIs(t, <-errc, context.Canceled)
+			tc.write(c) // the load's only caller has left
+			close(release)
+			c.Close() // waits for the loader to return
+			v, ok := c.Get("k")
+			if tc.want == "" {
+				assert.False(t, ok, "got %q", v)
+			} else {
+				assert.True(t, ok)
+				assert.Equal(t, tc.want, v)
+			}
+		})
+	}
+}
+
+func TestAbandonedLoadIsReplacedByTheNextCaller(t *testing.T) {
+	c := New[string, string]()
+	defer c.Close()
+	started, release := make(chan struct{}), make(chan struct{})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		_, _ = c.GetOrLoad(ctx, "k", func(context.Context, string) (string, error) {
+			close(started)
+			<-release
+			return "first", nil
+		})
+	}()
+	<-started
+	cancel()
+	require.Eventually(t, func() bool {
+		s := c.c.shardFor(c.c.hash("k"))
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.calls["k"] != nil && s.calls["k"].waiters == 0
+	}, 5*time.Second, time.Millisecond)
+	v, err := c.GetOrLoad(context.Background(), "k", func(context.Context, string) (string, error) {
+		return "second", nil
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "second", v, "a new caller does not wait for an abandoned load")
+	close(release)
+	c.Close()
+	v, _ = c.Get("k")
+	assert.Equal(t, "second", v, "the abandoned load, overtaken, does not store")
+}
+
+func TestGetOrLoadMissAndRegistrationAreAtomic(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var c *Cache[string, string]
+		c = New[string, string](WithRemovalCallback(func(k, v string, cause RemovalCause) {
+			if cause == CauseExpired {
+				c.Set(k, "reset") // a callback that re-sets an expired key
+			}
+		}))
+		defer c.Close()
+		c.SetWithTTL("k", "old", time.Second)
+		time.Sleep(2 * time.Second)
+		v, err := c.GetOrLoad(context.Background(), "k", func(context.Context, string) (string, error) {
+			return "loaded", nil
+		})
+		require.NoError(t, err)
+		assert.Equal(t, "loaded", v)
+		got, ok := c.Get("k")
+		require.True(t, ok)
+		assert.Equal(t, "reset", got, "the callback's Set came after the load began and wins")
+	})
+}
+
+func TestPanickingCallbackLeavesTheShardUnlocked(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		read func(c *Cache[string, int])
+	}{
+		{"TTL", func(c *Cache[string, int]) { c.TTL("k") }},
+		{"Get", func(c *Cache[string, int]) { c.Get("k") }},
+		{"Peek", func(c *Cache[string, int]) { c.Peek("k") }},
+		{"GetAndExpire", func(c *Cache[string, int]) { c.GetAndExpire("k", time.Hour) }},
+		{"Compute", func(c *Cache[string, int]) {
+			c.Compute("k", func(v int, _ time.Duration, _ bool) (int, time.Duration, ComputeOp) {
+				return v, 0, ComputeKeep
+			})
+		}},
+		{"GetOrLoad", func(c *Cache[string, int]) {
+			c.GetOrLoad(context.Background(), "k", func(context.Context, string) (int, error) { return 1, nil })
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				c := New[string, int](WithRemovalCallback(func(string, int, RemovalCause) { panic("callback") }))
+				defer c.Close()
+				c.SetWithTTL("k", 1, time.Second)
+				time.Sleep(2 * time.Second)
+				assert.PanicsWithValue(t, "callback", func() { tc.read(c) })
+				within(t, 5*time.Second, func() { // the lock was released before the callback ran
+					c.c.shards[0].mu.Lock()
+					c.c.shards[0].mu.Unlock()
+				})
+			})
+		})
+	}
+}
+
+func TestComputePanicLeavesCacheUnchanged(t *testing.T) {
+	c := New[string, int]()
+	c.Set("k", 1)
+	assert.PanicsWithValue(t, "f", func() {
+		c.Compute("k", func(int, time.Duration, bool) (int, time.Duration, ComputeOp) { panic("f") })
+	})
+	v, ok := c.Get("k")
+	assert.True(t, ok)
+	assert.Equal(t, 1, v)
+}
+
+func TestWeightBoundAboveTheLimitIsRefused(t *testing.T) {
+	weigh := WithWeigher(func(_ int, v uint64) uint64 { return v })
+	assert.PanicsWithValue(t, "minicache: weight bound 18446744073709551615 is above MaxWeightLimit (2^62)", func() {
+		New[int, uint64](WithMaxWeight(math.MaxUint64), weigh)
+	})
+	c := New[int, uint64](weigh)
+	assert.Panics(t, func() { c.SetMaxWeight(MaxWeightLimit + 1) })
+}
+
+func TestWeightTotalCannotOverflow(t *testing.T) {
+	for _, shards := range []int{1, 4} {
+		c := New[int, uint64](WithMaxWeight(MaxWeightLimit), WithShards(shards),
+			WithWeigher(func(_ int, v uint64) uint64 { return v }))
+		for k := 1; k <= 3; k++ {
+			assert.True(t, c.Set(k, MaxWeightLimit))
+		}
+		assert.Equal(t, 1, c.Len(), "%d shards: two entries of the bound do not fit", shards)
+		assert.Equal(t, uint64(MaxWeightLimit), c.Stats().Weight)
+		_, ok := c.Get(3)
+		assert.True(t, ok, "the newest entry stays")
+		assert.Equal(t, uint64(2), c.Stats().Evictions)
+	}
+}
+
+func TestWeightTotalOverflowAcrossShardsIsRefused(t *testing.T) {
+	// Unbounded weight: nothing evicts, so the third 2^63 would wrap the
+	// total. It is refused instead, and the total stays exact.
+	c := New[int, uint64](WithWeigher(func(_ int, v uint64) uint64 { return v }), WithShards(4))
+	assert.True(t, c.Set(1, 1<<63-1))
+	assert.True(t, c.Set(2, 1<<63-1))
+	assert.False(t, c.Set(3, 4), "the total would pass 2^64-1")
+	assert.Equal(t, uint64(1<<64-2), c.Stats().Weight)
+	assert.Equal(t, uint64(1), c.Stats().Rejections)
+	c.Delete(1)
+	assert.True(t, c.Set(3, 4))
+	assert.Equal(t, uint64(1<<63+3), c.Stats().Weight)
+}
+
+// TestCallbackCapturingTheCacheKeepsItReachable checks what New documents:
+// the cleanup stops the janitor of an unreachable cache only, and a removal
+// callback that refers to its cache keeps it reachable, so it must be
+// closed.
+func TestCallbackCapturingTheCacheKeepsItReachable(t *testing.T) {
+	collected := func(capture bool) bool {
+		w := func() weak.Pointer[Cache[int, int]] {
+			var c *Cache[int, int]
+			callback := func(int, int, RemovalCause) {}
+			if capture {
+				callback = func(int, int, RemovalCause) { _ = c.Len() }
+			}
+			c = New[int, int](WithCleanupInterval(time.Hour), WithRemovalCallback(callback))
+			c.Set(1, 1)
+			return weak.Make(c)
+		}()
+		for range 5 {
+			runtime.GC()
+			if w.Value() == nil {
+				return true
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		w.Value().Close() // the documented duty of its owner
+		return false
+	}
+	assert.True(t, collected(false), "a cache whose callback does not refer to it is collected")
+	assert.False(t, collected(true), "a callback that captures its cache keeps it reachable")
+}
+
+func TestLoaderErrorAfterCloseRunsInCaller(t *testing.T) {
+	c := New[string, int]()
+	c.Close()
+	_, err := c.GetOrLoad(context.Background(), "k", func(context.Context, string) (int, error) {
+		return 0, errors.New("boom")
+	})
+	assert.EqualError(t, err, "boom")
+}
