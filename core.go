@@ -143,18 +143,16 @@ func (c *core[K, V]) wallTime(expire int64) time.Time {
 }
 
 // clockTime returns the deadline on c's clock of the wall-clock time at:
-// 0 for the zero Time or a time beyond the clock's range, and at least 1
-// otherwise (a time before the cache's creation is long past).
-func (c *core[K, V]) clockTime(at time.Time) int64 {
+// 0 for the zero Time or a time beyond the clock's range; a time before the
+// cache's creation gives a value of 0 or less, which every caller treats as
+// past.
+func (c *core[K, V]) clockTime(at time.Time) (expire int64, never bool) {
 	if at.IsZero() {
-		return 0
+		return 0, true
 	}
 	d := at.Sub(c.clock.epoch)
-	switch {
-	case d == NoExpiration: // saturated: too far in the future to keep
-		return 0
-	case d < 1:
-		return 1
+	if d == NoExpiration { // saturated: too far in the future to keep
+		return 0, true
 	}
-	return int64(d)
+	return int64(d), false
 }

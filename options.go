@@ -87,7 +87,8 @@ func WithMaxWeight(w uint64) Option {
 // [WithMaxWeight], for instance its size in bytes. It is called once per
 // stored value: without the shard's lock for Set and its variants, with it
 // held for the value a [Cache.Compute] function returns. It must be fast and
-// deterministic and must not call the cache. Its type must match the cache's: [New] panics otherwise.
+// deterministic and must not call the cache. Its type must match the
+// cache's: [New] panics otherwise.
 func WithWeigher[K comparable, V any](weigh func(key K, value V) uint64) Option {
 	return func(c *config) { c.weigher = weigh }
 }

@@ -94,7 +94,15 @@ func (m *model) purge() int {
 	return n
 }
 
-func (m *model) set(k, v int, ttl time.Duration) {
+// set stores k → v for ttl as SetWithTTL does and reports whether it stored
+// it. A ttl of KeepTTL keeps the deadline of a live entry.
+func (m *model) set(k, v int, ttl time.Duration) bool {
+	if ttl == KeepTTL {
+		if e, ok := m.entries[k]; ok && !m.expired(e) {
+			return m.store(k, v, e.expire)
+		}
+		ttl = DefaultTTL
+	}
 	if ttl == DefaultTTL {
 		ttl = m.defaultTTL
 		if ttl <= 0 {
@@ -104,15 +112,25 @@ func (m *model) set(k, v int, ttl time.Duration) {
 	if m.weighted && m.maxWeight > 0 && weightOf(v) > m.maxWeight {
 		m.stats.Rejections++
 		m.drop(k)
-		return
+		return false
 	}
 	if ttl < 0 {
 		m.drop(k)
-		return
+		return false
 	}
 	var expire time.Duration
 	if ttl != NoExpiration {
 		expire = m.now + ttl
+	}
+	return m.store(k, v, expire)
+}
+
+// store stores k → v with the deadline expire (0: none).
+func (m *model) store(k, v int, expire time.Duration) bool {
+	if m.weighted && m.maxWeight > 0 && weightOf(v) > m.maxWeight {
+		m.stats.Rejections++
+		m.drop(k)
+		return false
 	}
 	if e, ok := m.entries[k]; ok {
 		cause := CauseReplaced
@@ -135,6 +153,32 @@ func (m *model) set(k, v int, ttl time.Duration) {
 	for m.maxWeight > 0 && m.stats.Weight > m.maxWeight && len(m.entries) > 1 {
 		m.evictOne()
 	}
+	return true
+}
+
+// left is the ttl a live entry has left, as Compute and TTL report it.
+func (m *model) left(e modelEntry) time.Duration {
+	if e.expire == 0 {
+		return NoExpiration
+	}
+	return e.expire - m.now
+}
+
+// expireKey gives the live entry of k the ttl, as Expire does.
+func (m *model) expireKey(k int, ttl time.Duration) bool {
+	e, ok := m.lookup(k)
+	if !ok {
+		return false
+	}
+	switch {
+	case ttl <= 0:
+		m.remove(k, CauseExpired)
+	case ttl == NoExpiration:
+		m.entries[k] = modelEntry{e.value, 0}
+	default:
+		m.entries[k] = modelEntry{e.value, m.now + ttl}
+	}
+	return true
 }
 
 func (m *model) drop(k int) {
@@ -324,7 +368,194 @@ func (s *machine) actions() map[string]func(*rapid.T) {
 			}
 			equal(t, "All", want, got)
 		},
+		"SetIfAbsent": func(t *rapid.T) {
+			k, v, ttl := key.Draw(t, "k"), value.Draw(t, "v"), drawTTL(t)
+			s.beforeSet()
+			want := false
+			if _, ok := s.m.lookup(k); !ok {
+				want = s.m.set(k, v, ttl)
+			}
+			equal(t, "SetIfAbsent", want, s.c.SetIfAbsent(k, v, ttl))
+		},
+		"Replace": func(t *rapid.T) {
+			k, v, ttl := key.Draw(t, "k"), value.Draw(t, "v"), drawTTL(t)
+			s.beforeSet()
+			want := false
+			if _, ok := s.m.lookup(k); ok {
+				want = s.m.set(k, v, ttl)
+			}
+			equal(t, "Replace", want, s.c.Replace(k, v, ttl))
+		},
+		"Compute": func(t *rapid.T) {
+			k, v, ttl := key.Draw(t, "k"), value.Draw(t, "v"), drawTTLOrKeep(t)
+			op := ComputeOp(rapid.IntRange(0, 2).Draw(t, "op"))
+			s.beforeSet()
+			e, found := s.m.lookup(k)
+			var wantLeft time.Duration
+			if found {
+				wantLeft = s.m.left(e)
+				v = (e.value + v) % 100 // a read-modify-write
+			}
+			want, wantOK := e.value, found
+			switch op {
+			case ComputeStore:
+				want, wantOK = v, s.m.set(k, v, ttl)
+				if !wantOK {
+					want = 0
+				}
+			case ComputeDelete:
+				want, wantOK = 0, false
+				if found {
+					s.m.remove(k, CauseDeleted)
+				}
+			}
+			got, ok := s.c.Compute(k, func(old int, left time.Duration, ok bool) (int, time.Duration, ComputeOp) {
+				equal(t, "Compute found", found, ok)
+				equal(t, "Compute old", e.value, old)
+				equal(t, "Compute ttl", wantLeft, left)
+				return v, ttl, op
+			})
+			equal(t, "Compute ok", wantOK, ok)
+			equal(t, "Compute value", want, got)
+		},
+		"GetAndSet": func(t *rapid.T) {
+			k, v, ttl := key.Draw(t, "k"), value.Draw(t, "v"), drawTTLOrKeep(t)
+			s.beforeSet()
+			e, found := s.m.lookup(k)
+			s.m.set(k, v, ttl)
+			old, ok := s.c.GetAndSet(k, v, ttl)
+			equal(t, "GetAndSet found", found, ok)
+			equal(t, "GetAndSet old", e.value, old)
+		},
+		"GetAndDelete": func(t *rapid.T) {
+			k := key.Draw(t, "k")
+			e, found := s.m.lookup(k)
+			if found {
+				s.m.remove(k, CauseDeleted)
+			}
+			old, ok := s.c.GetAndDelete(k)
+			equal(t, "GetAndDelete found", found, ok)
+			equal(t, "GetAndDelete old", e.value, old)
+		},
+		"Expire": func(t *rapid.T) {
+			k, ttl := key.Draw(t, "k"), drawExpireTTL(t)
+			s.beforeSet()
+			equal(t, "Expire", s.m.expireKey(k, ttl), s.c.Expire(k, ttl))
+		},
+		"GetAndExpire": func(t *rapid.T) {
+			k, ttl := key.Draw(t, "k"), drawExpireTTL(t)
+			s.beforeSet()
+			want, wantOK := s.m.get(k)
+			if wantOK {
+				s.m.expireKey(k, ttl)
+			}
+			got, ok := s.c.GetAndExpire(k, ttl)
+			equal(t, "GetAndExpire ok", wantOK, ok)
+			equal(t, "GetAndExpire value", want, got)
+		},
+		"SetWithDeadline": func(t *rapid.T) {
+			k, v := key.Draw(t, "k"), value.Draw(t, "v")
+			s.beforeSet()
+			var at time.Time
+			want := true
+			if rapid.Bool().Draw(t, "hasDeadline") {
+				ttl := time.Duration(rapid.IntRange(-1000, 3000).Draw(t, "deadlineMs")) * time.Millisecond
+				at = time.Now().Add(ttl)
+				if ttl <= 0 {
+					s.m.drop(k)
+					want = false
+				} else {
+					want = s.m.store(k, v, s.m.now+ttl)
+				}
+			} else {
+				want = s.m.store(k, v, 0)
+			}
+			equal(t, "SetWithDeadline", want, s.c.SetWithDeadline(k, v, at))
+		},
+		"Entries": func(t *rapid.T) {
+			s.m.purge()
+			epoch := s.c.c.clock.epoch
+			var got, want []Entry[int, int]
+			for e := range s.c.Entries() {
+				got = append(got, e)
+			}
+			for _, k := range s.m.order {
+				e := Entry[int, int]{Key: k, Value: s.m.entries[k].value}
+				if x := s.m.entries[k].expire; x != 0 {
+					e.Expiry = epoch.Add(x).Round(0)
+				}
+				want = append(want, e)
+			}
+			if !s.exactOrder {
+				byKey := func(a, b Entry[int, int]) int { return cmp.Compare(a.Key, b.Key) }
+				slices.SortFunc(got, byKey)
+				slices.SortFunc(want, byKey)
+			}
+			equal(t, "Entries", want, got)
+		},
+		"Scan": func(t *rapid.T) {
+			count := rapid.IntRange(0, 4).Draw(t, "count")
+			s.m.purge()
+			var got []int
+			cursor := uint64(0)
+			for steps := 0; ; steps++ {
+				if steps > 2*propertyKeys+len(s.c.c.shards)+2 {
+					t.Fatalf("Scan does not end: cursor %#x", cursor)
+				}
+				got, cursor = s.c.Scan(cursor, count, got)
+				if cursor == 0 {
+					break
+				}
+			}
+			slices.Sort(got)
+			equal(t, "Scan", slices.Sorted(maps.Keys(s.m.entries)), got)
+		},
+		"SetCapacity": func(t *rapid.T) {
+			if !s.exactOrder {
+				t.Skip("capacity is modelled with one shard")
+			}
+			n := rapid.IntRange(0, 6).Draw(t, "newCapacity")
+			s.m.capacity = n
+			for n > 0 && len(s.m.entries) > n {
+				s.m.evictOne()
+			}
+			s.c.SetCapacity(n)
+			equal(t, "Capacity", n, s.c.Capacity())
+		},
+		"SetMaxWeight": func(t *rapid.T) {
+			if !s.m.weighted {
+				t.Skip("the cache weighs nothing")
+			}
+			w := uint64(rapid.IntRange(0, 12).Draw(t, "newMaxWeight"))
+			s.m.maxWeight = w
+			for w > 0 && s.m.stats.Weight > w && len(s.m.entries) > 0 {
+				s.m.evictOne()
+			}
+			s.c.SetMaxWeight(w)
+			equal(t, "MaxWeight", w, s.c.MaxWeight())
+		},
 		"": s.check,
+	}
+}
+
+// drawTTLOrKeep draws a ttl as drawTTL does, or KeepTTL.
+func drawTTLOrKeep(t *rapid.T) time.Duration {
+	if rapid.IntRange(0, 4).Draw(t, "keepTTL") == 0 {
+		return KeepTTL
+	}
+	return drawTTL(t)
+}
+
+// drawExpireTTL draws a ttl for Expire: positive, NoExpiration, or zero or
+// less (expire now).
+func drawExpireTTL(t *rapid.T) time.Duration {
+	switch rapid.IntRange(0, 3).Draw(t, "expireKind") {
+	case 0:
+		return NoExpiration
+	case 1:
+		return -time.Duration(rapid.IntRange(0, 1000).Draw(t, "expireNow")) * time.Millisecond
+	default:
+		return time.Duration(rapid.IntRange(1, 3000).Draw(t, "expireTTL")) * time.Millisecond
 	}
 }
 

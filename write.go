@@ -77,10 +77,10 @@ func (c *core[K, V]) setWithDeadline(k K, v V, at time.Time) bool {
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	expire := c.clockTime(at)
+	expire, never := c.clockTime(at)
 	s.mu.Lock()
 	stored := false
-	if expire != 0 && expire <= now.now() {
+	if !never && expire <= now.now() {
 		s.dropLocked(k, h, &now, rp)
 	} else {
 		stored = s.setLocked(k, h, v, expire, w, &now, rp)

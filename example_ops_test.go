@@ -1,0 +1,150 @@
+package minicache_test
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/minicache/minicache"
+)
+
+// Compute makes a read-modify-write of one key atomic: here a counter that
+// keeps its time to live, as Redis INCR does.
+func ExampleCache_Compute() {
+	c := minicache.New[string, int]()
+	c.SetWithTTL("hits", 41, time.Hour)
+	incr := func(v int, _ time.Duration, _ bool) (int, time.Duration, minicache.ComputeOp) {
+		return v + 1, minicache.KeepTTL, minicache.ComputeStore
+	}
+	n, _ := c.Compute("hits", incr)
+	left, _ := c.TTL("hits")
+	fmt.Println(n, left > 59*time.Minute)
+
+	// Delete a key only if it holds a given value.
+	_, present := c.Compute("hits", func(v int, _ time.Duration, found bool) (int, time.Duration, minicache.ComputeOp) {
+		if found && v == 42 {
+			return 0, 0, minicache.ComputeDelete
+		}
+		return v, 0, minicache.ComputeKeep
+	})
+	fmt.Println(present)
+	// Output:
+	// 42 true
+	// false
+}
+
+func ExampleCache_SetIfAbsent() {
+	c := minicache.New[string, string]()
+	fmt.Println(c.SetIfAbsent("lock", "worker-1", 30*time.Second))
+	fmt.Println(c.SetIfAbsent("lock", "worker-2", 30*time.Second))
+	fmt.Println(c.Replace("missing", "x", minicache.DefaultTTL))
+	v, _ := c.Get("lock")
+	fmt.Println(v)
+	// Output:
+	// true
+	// false
+	// false
+	// worker-1
+}
+
+func ExampleCache_GetAndSet() {
+	c := minicache.New[string, string]()
+	c.SetWithTTL("config", "v1", time.Hour)
+	old, ok := c.GetAndSet("config", "v2", minicache.KeepTTL)
+	fmt.Println(old, ok)
+	v, ok := c.GetAndDelete("config")
+	fmt.Println(v, ok, c.Len())
+	// Output:
+	// v1 true
+	// v2 true 0
+}
+
+// Expire changes a deadline without touching the value; GetAndExpire reads
+// and extends it in one step, for sliding expiry on demand.
+func ExampleCache_Expire() {
+	c := minicache.New[string, string]()
+	c.Set("session", "abc")
+	c.Expire("session", 10*time.Minute)
+	left, _ := c.TTL("session")
+	fmt.Println(left > 9*time.Minute)
+
+	v, _ := c.GetAndExpire("session", time.Hour)
+	left, _ = c.TTL("session")
+	fmt.Println(v, left > 59*time.Minute)
+
+	c.Expire("session", minicache.NoExpiration)
+	left, _ = c.TTL("session")
+	fmt.Println(left == minicache.NoExpiration)
+	// Output:
+	// true
+	// abc true
+	// true
+}
+
+// Scan walks a cache that is being written to in steps of bounded work,
+// like Redis SCAN: each key present throughout is returned.
+func ExampleCache_Scan() {
+	c := minicache.New[string, int](minicache.WithShards(4))
+	for i := range 10 {
+		c.Set("k"+strconv.Itoa(i), i)
+	}
+	var keys []string
+	for cursor := uint64(0); ; {
+		keys, cursor = c.Scan(cursor, 3, keys)
+		c.Set("new", 1) // concurrent writes are allowed
+		if cursor == 0 {
+			break
+		}
+	}
+	keys = slices.DeleteFunc(keys, func(k string) bool { return k == "new" })
+	slices.Sort(keys)
+	fmt.Println(keys)
+	// Output:
+	// [k0 k1 k2 k3 k4 k5 k6 k7 k8 k9]
+}
+
+// Entries and SetWithDeadline copy a cache with its deadlines, as a snapshot
+// does: stored least recently used first, the copy keeps the recency order.
+func ExampleCache_Entries() {
+	src := minicache.New[string, string](minicache.WithCapacity(10)) // one shard: exact order
+	src.SetWithTTL("a", "1", time.Hour)
+	src.Set("b", "2")
+	entries := slices.Collect(src.Entries()) // most recently used first
+
+	dst := minicache.New[string, string](minicache.WithCapacity(10))
+	for _, e := range slices.Backward(entries) {
+		dst.SetWithDeadline(e.Key, e.Value, e.Expiry)
+	}
+	left, _ := dst.TTL("a")
+	fmt.Println(slices.Collect(dst.Keys()), left > 59*time.Minute)
+	// Output:
+	// [b a] true
+}
+
+func ExampleCache_SetCapacity() {
+	c := minicache.New[int, int](minicache.WithCapacity(100))
+	for i := range 100 {
+		c.Set(i, i)
+	}
+	c.SetCapacity(10) // evicts the 90 least recently used
+	_, ok := c.Get(95)
+	fmt.Println(c.Len(), c.Capacity(), ok)
+	// Output:
+	// 10 10 true
+}
+
+func ExampleCache_SetMaxWeight() {
+	c := minicache.New[string, string](
+		minicache.WithWeigher(func(k, v string) uint64 { return uint64(len(k) + len(v)) }),
+	)
+	for i := range 100 {
+		c.Set(fmt.Sprintf("key%02d", i), "0123456789") // 15 bytes each
+	}
+	c.SetMaxWeight(150) // like CONFIG SET maxmemory
+	fmt.Println(c.Len(), c.Stats().Weight)
+	fmt.Println(c.Set("big", string(make([]byte, 200)))) // alone over the bound
+	// Output:
+	// 10 150
+	// false
+}
