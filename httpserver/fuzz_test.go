@@ -3,6 +3,7 @@ package httpserver
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -67,6 +68,17 @@ var setBodySeeds = []string{
 	`{"key":"k","value":"v",}`,
 	`{"key" "k"}`,
 	"\ufeff{\"key\":\"k\",\"value\":\"v\"}",
+	"{\"key\":\"\xfe\",\"value\":\"v\"}",
+	"{\"key\":\"k\",\"value\":\"a\xc3\"}",
+	"{\"key\":\"k\",\"value\":\"v\",\"other\":\"\xff\"}",
+	"{\"k\xffey\":\"k\",\"key\":\"k\",\"value\":\"v\"}",
+	`{"key":"\udc00","value":"v"}`,
+	`{"key":"k","value":"\ud83d\ude80\ud800x"}`,
+	`{"key":"k","value":"\ud800\ud800\udc00"}`,
+	`{"key":"k","value":"\ud800\u0041"}`,
+	`{"\u006bey":"k","value":"\u0000\/\b\f\n\r\t\"\\"}`,
+	`{"key":"k","value":"v","nested":{"a":[1,"]}",{"b":null}],"c":"}"},"ttl":5}`,
+	`{"key":"a","value":"b","key":null}`,
 }
 
 // FuzzSetBody sends arbitrary bodies to PUT /set. No input may produce a 5xx
@@ -89,14 +101,21 @@ func FuzzSetBody(f *testing.F) {
 	h := New(c).(*server)
 
 	f.Fuzz(func(t *testing.T, body []byte) {
+		slow, err := parseSetSlow(body)
+		ref, refErr := decodeWithEncodingJSON(body)
+		switch {
+		case refErr != nil && err == nil:
+			t.Fatalf("parseSetSlow accepted %q, encoding/json refused it: %v", body, refErr)
+		case refErr == nil && err != nil && !strings.Contains(err.Error(), "UTF-8"):
+			t.Fatalf("parseSetSlow refused %q (%v), encoding/json accepted it", body, err)
+		case err == nil && !sameFields(slow, ref):
+			t.Fatalf("parseSetSlow and encoding/json disagree on %q:\nslow %+v\njson %+v", body, slow, ref)
+		}
 		if fast, ok := parseSetFast(body); ok {
-			slow, err := parseSetSlow(body)
 			if err != nil {
-				t.Fatalf("fast decoder accepted %q, encoding/json refused it: %v", body, err)
+				t.Fatalf("fast decoder accepted %q, the slow one refused it: %v", body, err)
 			}
-			if fast.key != slow.key || fast.value != slow.value || fast.hasKey != slow.hasKey ||
-				fast.hasValue != slow.hasValue || fast.keyErr != slow.keyErr || fast.valueErr != slow.valueErr ||
-				!bytes.Equal(fast.ttl, slow.ttl) || (fast.ttl == nil) != (slow.ttl == nil) {
+			if !sameFields(fast, slow) {
 				t.Fatalf("decoders disagree on %q:\nfast %+v\nslow %+v", body, fast, slow)
 			}
 		}
@@ -138,6 +157,42 @@ func FuzzSetBody(f *testing.F) {
 	})
 }
 
+// sameFields reports whether two decodings of a body agree.
+func sameFields(a, b setFields) bool {
+	return a.key == b.key && a.value == b.value && a.hasKey == b.hasKey &&
+		a.hasValue == b.hasValue && a.keyErr == b.keyErr && a.valueErr == b.valueErr &&
+		bytes.Equal(a.ttl, b.ttl) && (a.ttl == nil) == (b.ttl == nil)
+}
+
+// decodeWithEncodingJSON decodes a PUT /set body with encoding/json, the
+// reference parseSetSlow must agree with wherever encoding/json changes no
+// byte (valid UTF-8, no lone surrogates).
+func decodeWithEncodingJSON(body []byte) (setFields, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(body, &obj); err != nil {
+		return setFields{}, err
+	}
+	if obj == nil {
+		return setFields{}, errors.New("null body")
+	}
+	str := func(raw json.RawMessage) (s string, ok, typeErr bool) {
+		if raw == nil || string(raw) == "null" {
+			return "", false, false
+		}
+		if err := json.Unmarshal(raw, &s); err != nil {
+			return "", false, true
+		}
+		return s, true, false
+	}
+	var f setFields
+	f.key, f.hasKey, f.keyErr = str(obj["key"])
+	f.value, f.hasValue, f.valueErr = str(obj["value"])
+	if raw := obj["ttl"]; raw != nil && string(raw) != "null" {
+		f.ttl = raw
+	}
+	return f, nil
+}
+
 // checkAnswer checks that rec holds a JSON object with exactly one field,
 // "message" or "error", and returns its text.
 func checkAnswer(t *testing.T, rec *httptest.ResponseRecorder, what string) string {
@@ -172,6 +227,9 @@ func FuzzAppendString(f *testing.F) {
 			t.Fatal(err)
 		}
 		got := appendString(nil, s)
+		if n := escapedLen(s) + 2; n != len(got) {
+			t.Fatalf("escapedLen(%q) + 2 = %d, appendString gives %d bytes", s, n, len(got))
+		}
 		if !bytes.Equal(bytes.TrimSuffix(want.Bytes(), []byte("\n")), got) {
 			t.Fatalf("appendString(%q) = %s, encoding/json gives %s", s, got, want.Bytes())
 		}

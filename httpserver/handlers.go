@@ -5,13 +5,24 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/julienschmidt/httprouter"
 )
 
 // set handles PUT /set: body {"key": k, "value": v, "ttl": seconds}.
 func (s *server) set(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
+	if s.admit != nil && r.ContentLength <= s.cfg.maxBodyBytes {
+		n, ok := s.admit.acquire(r.Context(), s.inFlightCharge(r), admissionWait)
+		if !ok {
+			w.Header().Set("Retry-After", "1")
+			writeError(w, errBusy)
+			return
+		}
+		defer s.admit.release(n)
+	}
 	buf := s.getBuf()
 	defer s.putBuf(buf)
 	if err := s.readBody(r, buf); err != nil {
@@ -31,27 +42,77 @@ func (s *server) set(w http.ResponseWriter, r *http.Request, _ httprouter.Params
 	writeJSON(w, http.StatusOK, *buf)
 }
 
-// get handles GET /get/{key}.
+// admissionWait is how long a PUT /set waits for room under the
+// bytes-in-flight bound before it is answered 503.
+const admissionWait = 10 * time.Second
+
+// errBusy answers a PUT /set that waited admissionWait in vain.
+var errBusy = clientError(http.StatusServiceUnavailable,
+	"server busy: too many bytes of request bodies in flight; retry after the Retry-After delay")
+
+// get handles GET /get/{key}, and HEAD, which answers the same but uses
+// Peek: it counts neither a hit nor a miss and leaves the recency alone.
 func (s *server) get(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {
 	key, err := s.pathKey(ps)
 	if err != nil {
 		writeError(w, err)
 		return
 	}
-	v, ok := s.cache.Get(key)
+	var v string
+	var ok bool
+	if r.Method == http.MethodHead {
+		v, ok = s.cache.Peek(key) // a HEAD is no lookup: no hit, no miss, no recency
+	} else {
+		v, ok = s.cache.Get(key)
+	}
 	if !ok {
 		writeError(w, notFound(key))
+		return
+	}
+	if !utf8.ValidString(v) {
+		writeError(w, clientError(http.StatusUnprocessableEntity,
+			"the value of key '"+key+"' is not valid UTF-8, which a JSON string cannot carry unchanged; read it over the Redis protocol"))
 		return
 	}
 	buf := s.getBuf()
 	defer s.putBuf(buf)
 	b := append(*buf, `{"key":`...)
 	b = appendString(b, key)
-	b = append(b, `,"value":`...)
-	b = appendString(b, v)
-	*buf = append(b, '}')
-	writeJSON(w, http.StatusOK, *buf)
+	b = append(b, `,"value":"`...)
+	if len(v) <= streamChunk {
+		b = appendStringBody(b, v)
+		*buf = append(b, `"}`...)
+		writeJSON(w, http.StatusOK, *buf)
+		return
+	}
+	// A large value is escaped and written a piece at a time, so that a
+	// GET holds a small buffer, not a second (up to 6 times larger) copy.
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h.Set("Content-Length", strconv.Itoa(len(b)+escapedLen(v)+2))
+	w.WriteHeader(http.StatusOK)
+	for len(v) > 0 {
+		end := min(len(v), streamChunk)
+		for end < len(v) && !utf8.RuneStart(v[end]) {
+			end-- // never split a character
+		}
+		b = appendStringBody(b, v[:end])
+		v = v[end:]
+		if len(v) > 0 {
+			if _, err := w.Write(b); err != nil {
+				*buf = b
+				return // the client went away
+			}
+			b = b[:0]
+		}
+	}
+	*buf = append(b, `"}`...)
+	_, _ = w.Write(*buf)
 }
+
+// streamChunk is the size of the pieces of a large value that GET escapes
+// and writes at a time (at most 6 times as many bytes once escaped).
+const streamChunk = 8 << 10
 
 // del handles DELETE /del/{key}.
 func (s *server) del(w http.ResponseWriter, r *http.Request, ps httprouter.Params) {

@@ -19,6 +19,7 @@ type config struct {
 	maxBodyBytes  int64
 	logger        *slog.Logger
 	authToken     string
+	maxInFlight   int64
 }
 
 // Option configures the handler returned by [New]. Options are plain
@@ -63,4 +64,14 @@ func WithLogger(l *slog.Logger) Option {
 // authentication off.
 func WithAuthToken(token string) Option {
 	return func(c *config) { c.authToken = token }
+}
+
+// WithMaxBytesInFlight bounds the memory that PUT /set requests hold at once
+// across all connections while their bodies are read and decoded: each is
+// charged its Content-Length (the body limit when it sends none) plus the
+// value it decodes, at most the value limit. A request that does not fit
+// waits, in arrival order, up to 10 s, then gets 503 with Retry-After: 1;
+// one larger than n runs alone. The default, or n ≤ 0, sets no bound.
+func WithMaxBytesInFlight(n int64) Option {
+	return func(c *config) { c.maxInFlight = n }
 }

@@ -34,22 +34,30 @@ type setFields struct {
 }
 
 // readBody reads the request body into *buf, failing with a 413 error when
-// it is longer than the body limit.
+// it is longer than the body limit. A body with a Content-Length ends in one
+// buffer of exactly that size; one without grows by doubling up to the limit.
 func (s *server) readBody(r *http.Request, buf *[]byte) error {
 	limit := s.cfg.maxBodyBytes
-	if r.ContentLength > limit {
+	cl := r.ContentLength
+	if cl > limit {
 		return tooLarge(limit)
 	}
 	b := *buf
 	// Size the buffer from Content-Length, but not beyond 64 KiB before the
 	// bytes arrive: a client cannot make the server reserve memory by
 	// announcing a large body and sending none.
-	if want := min(r.ContentLength, 64<<10); want > 0 && int64(cap(b)) < want {
+	if want := min(cl, 64<<10); want > 0 && int64(cap(b)) < want {
 		b = make([]byte, 0, want)
 	}
-	for {
+	for cl < 0 || int64(len(b)) < cl { // net/http ends a body at its Content-Length
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			size := cl
+			if size < 0 {
+				size = min(max(2*int64(cap(b)), 4096), limit+1)
+			}
+			nb := make([]byte, len(b), size)
+			copy(nb, b)
+			b = nb
 		}
 		n, err := r.Body.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]
@@ -67,6 +75,17 @@ func (s *server) readBody(r *http.Request, buf *[]byte) error {
 	}
 	*buf = b
 	return nil
+}
+
+// inFlightCharge is what a PUT /set holds of the bytes-in-flight bound while
+// it runs: its body (the limit when the length is unknown) plus the decoded
+// value, which is never longer than the body nor than the value limit.
+func (s *server) inFlightCharge(r *http.Request) int64 {
+	body := r.ContentLength
+	if body < 0 || body > s.cfg.maxBodyBytes {
+		body = s.cfg.maxBodyBytes
+	}
+	return body + min(body, int64(s.cfg.maxValueBytes))
 }
 
 // tooLarge is the error for a body over limit bytes.
@@ -172,45 +191,134 @@ func excerpt(raw []byte) string {
 	return string(raw)
 }
 
-// parseSetSlow decodes a PUT /set body with encoding/json. It accepts any
-// valid JSON; field names match exactly (the last of duplicates wins) and
-// unknown fields are ignored.
+// parseSetSlow decodes any PUT /set body. It accepts what encoding/json
+// accepts and decodes it the same way (field names match exactly, the last
+// of duplicate fields wins, unknown fields are ignored), except that it
+// refuses what encoding/json would silently alter: invalid UTF-8 anywhere in
+// the body, and lone surrogate escapes in "key" or "value". The body is not
+// copied; only the winning key and value are decoded, each into one string
+// of its exact length.
 func parseSetSlow(body []byte) (setFields, error) {
-	if len(bytes.TrimSpace(body)) == 0 {
-		return setFields{}, clientError(http.StatusBadRequest,
+	var f setFields
+	i := skipSpace(body, 0)
+	if i == len(body) {
+		return f, clientError(http.StatusBadRequest,
 			`request body is empty; send a JSON object such as {"key": "k", "value": "v"}`)
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(body, &obj); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			return setFields{}, clientError(http.StatusBadRequest,
-				"request body must be a JSON object, not "+te.Value)
+	if !json.Valid(body) {
+		// Unmarshal checks the syntax before it decodes anything, so this
+		// only produces the error message.
+		err := json.Unmarshal(body, new(struct{}))
+		if err == nil {
+			err = errors.New("invalid JSON")
 		}
-		return setFields{}, clientError(http.StatusBadRequest, "malformed JSON body: "+err.Error())
+		return f, clientError(http.StatusBadRequest, "malformed JSON body: "+err.Error())
 	}
-	if obj == nil { // the body was null
-		return setFields{}, clientError(http.StatusBadRequest, "request body must be a JSON object, not null")
+	if kind := jsonKind(body[i]); kind != "object" {
+		return f, clientError(http.StatusBadRequest, "request body must be a JSON object, not "+kind)
 	}
-	var f setFields
-	f.key, f.hasKey, f.keyErr = stringField(obj["key"])
-	f.value, f.hasValue, f.valueErr = stringField(obj["value"])
-	if raw := obj["ttl"]; raw != nil && string(raw) != "null" {
-		f.ttl = raw
+	// The spans of the last "key", "value" and "ttl", decoded at the end.
+	keyAt, valueAt := -1, -1
+	i = skipSpace(body, i+1)
+	for body[i] != '}' {
+		name, next, err := jsonString(body, i, "field name")
+		if err != nil { // not UTF-8: no field we know; refused below
+			name, next = "", skipValue(body, i)
+		}
+		i = skipSpace(body, skipSpace(body, next)+1) // past the ':'
+		end := skipValue(body, i)
+		switch name {
+		case "key":
+			keyAt = i
+		case "value":
+			valueAt = i
+		case "ttl":
+			f.ttl = body[i:end]
+			if string(f.ttl) == "null" {
+				f.ttl = nil
+			}
+		}
+		i = skipSpace(body, end)
+		if body[i] == ',' {
+			i = skipSpace(body, i+1)
+		}
+	}
+	var err error
+	if f.key, f.hasKey, f.keyErr, err = stringField(body, keyAt, "key"); err != nil {
+		return f, err
+	}
+	if f.value, f.hasValue, f.valueErr, err = stringField(body, valueAt, "value"); err != nil {
+		return f, err
+	}
+	if !utf8.Valid(body) {
+		return f, clientError(http.StatusBadRequest, "request body is not valid UTF-8; JSON text must be UTF-8")
 	}
 	return f, nil
 }
 
-// stringField decodes raw, the JSON text of a field: ok reports a string,
-// typeErr a value other than a string or null.
-func stringField(raw json.RawMessage) (s string, ok, typeErr bool) {
-	if raw == nil || string(raw) == "null" {
-		return "", false, false
+// jsonKind names the kind of JSON value that starts with c.
+func jsonKind(c byte) string {
+	switch c {
+	case '{':
+		return "object"
+	case '[':
+		return "array"
+	case '"':
+		return "string"
+	case 't', 'f':
+		return "bool"
+	case 'n':
+		return "null"
 	}
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", false, true
+	return "number"
+}
+
+// stringField decodes the field named field whose value starts at b[at]
+// (at < 0: the field is absent): ok reports a string, typeErr a value other
+// than a string or null.
+func stringField(b []byte, at int, field string) (s string, ok, typeErr bool, err error) {
+	switch {
+	case at < 0 || b[at] == 'n':
+		return "", false, false, nil
+	case b[at] != '"':
+		return "", false, true, nil
 	}
-	return s, true, false
+	s, _, err = jsonString(b, at, field)
+	return s, err == nil, false, err
+}
+
+// skipValue returns the index after the JSON value that starts at b[i], in
+// a body that json.Valid accepted.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+			if depth < 0 { // the end of the enclosing object
+				return i
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
 }
 
 // parseSetFast decodes the common shape of a PUT /set body without
@@ -364,5 +472,14 @@ func (s *server) pathKey(ps httprouter.Params) (string, error) {
 	if len(key) > 0 && key[0] == '/' {
 		key = key[1:]
 	}
+	if !utf8.ValidString(key) {
+		// Only the Redis protocol can store such a key; a JSON answer
+		// could not name it without changing it.
+		return key, errKeyNotUTF8
+	}
 	return key, s.checkKey(key)
 }
+
+// errKeyNotUTF8 refuses a path key that is not UTF-8 once unescaped.
+var errKeyNotUTF8 = clientError(http.StatusBadRequest,
+	`"key" is not valid UTF-8 once unescaped; REST keys and values are UTF-8 text (use the Redis protocol for binary keys)`)

@@ -36,7 +36,9 @@ type server struct {
 	// refused Sets, stats) to cache.
 	cmds   *command.Commands
 	router *httprouter.Router
-	cfg    config
+	// admit bounds the bytes of PUT bodies in flight; nil for no bound.
+	admit *admission
+	cfg   config
 
 	// auth reports whether bearer authentication is on; tokenHash is then the
 	// SHA-256 of the expected token, compared in constant time.
@@ -82,6 +84,9 @@ func New(c *minicache.Cache[string, string], opts ...Option) http.Handler {
 		s.cfg.maxBodyBytes = 6*int64(s.cfg.maxValueBytes) + 64<<10
 	}
 	s.cmds = command.New(c, command.Limits{MaxKeyLen: s.cfg.maxKeyLen, MaxValueBytes: s.cfg.maxValueBytes})
+	if s.cfg.maxInFlight > 0 {
+		s.admit = &admission{max: s.cfg.maxInFlight}
+	}
 	if s.cfg.authToken != "" {
 		s.auth = true
 		s.tokenHash = sha256.Sum256([]byte(s.cfg.authToken))

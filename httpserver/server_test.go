@@ -2,8 +2,11 @@ package httpserver_test
 
 import (
 	"bytes"
+	"io"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -316,4 +319,137 @@ func TestRequestLog(t *testing.T) {
 
 func TestNewPanicsOnNilCache(t *testing.T) {
 	assert.PanicsWithValue(t, "httpserver: New called with a nil cache", func() { httpserver.New(nil) })
+}
+
+func TestInvalidUTF8IsRefusedNeverChanged(t *testing.T) {
+	tests := []struct {
+		name, body, msg string
+	}{
+		{"key byte 0xff", "{\"key\":\"\xff\",\"value\":\"v\"}", `"key" is not valid UTF-8 (byte 0xff`},
+		{"key byte 0xfe", "{\"key\":\"\xfe\",\"value\":\"v\"}", `"key" is not valid UTF-8 (byte 0xfe`},
+		{"key lone high surrogate", `{"key":"\ud800","value":"v"}`, `"key" contains the lone surrogate \ud800`},
+		{"key lone low surrogate", `{"key":"a\udc00","value":"v"}`, `"key" contains the lone surrogate \udc00`},
+		{"key high surrogate before a non-surrogate", `{"key":"\ud800\u0041","value":"v"}`, `lone surrogate \ud800`},
+		{"value truncated sequence", "{\"key\":\"k\",\"value\":\"a\xc3\"}", `"value" is not valid UTF-8`},
+		{"value encoded surrogate", "{\"key\":\"k\",\"value\":\"\xed\xa0\x80\"}", `"value" is not valid UTF-8`},
+		{"value lone surrogate after a pair", `{"key":"k","value":"\ud83d\ude80\ud800"}`, `"value" contains the lone surrogate \ud800`},
+		{"escaped key, invalid value", "{\"key\":\"a\\n\",\"value\":\"\xff\"}", `"value" is not valid UTF-8`},
+		{"invalid UTF-8 in an unknown field", "{\"key\":\"k\",\"value\":\"v\",\"note\":\"\xff\"}", "request body is not valid UTF-8"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, c := newHandler(t)
+			r := serve(t, h, http.MethodPut, "/set", tt.body)
+			assert.Equal(t, http.StatusBadRequest, r.status, r.raw)
+			assert.Contains(t, r.body["error"], tt.msg)
+			assert.Equal(t, 0, c.Len(), "nothing stored")
+		})
+	}
+
+	t.Run("distinct keys stay distinct", func(t *testing.T) {
+		h, c := newHandler(t)
+		for _, body := range []string{`{"key":"\ud83d\ude80","value":"pair"}`, "{\"key\":\"\xef\xbf\xbd\",\"value\":\"fffd\"}",
+			`{"key":"\u00e9\n","value":"\ud800\udc00 \u2028"}`} {
+			r := serve(t, h, http.MethodPut, "/set", body)
+			require.Equal(t, http.StatusOK, r.status, r.raw)
+		}
+		assert.Equal(t, 3, c.Len())
+		for k, want := range map[string]string{"🚀": "pair", "\ufffd": "fffd", "é\n": "\U00010000 \u2028"} {
+			v, ok := c.Peek(k)
+			require.True(t, ok, k)
+			assert.Equal(t, want, v, "stored byte for byte")
+		}
+	})
+}
+
+func TestGetRefusesWhatJSONCannotCarry(t *testing.T) {
+	h, c := newHandler(t)
+	c.Set("bin", "\xff\x00\xfe") // as the Redis protocol could store it
+	c.Set("\xff", "v")
+
+	r := serve(t, h, "GET", "/get/bin", "")
+	assert.Equal(t, http.StatusUnprocessableEntity, r.status, r.raw)
+	assert.Contains(t, r.body["error"], "value of key 'bin' is not valid UTF-8")
+	for _, m := range []string{"GET", "DELETE"} {
+		r = serve(t, h, m, "/get/%FF", "")
+		if m == "DELETE" {
+			r = serve(t, h, m, "/del/%FF", "")
+		}
+		assert.Equal(t, http.StatusBadRequest, r.status, r.raw)
+		assert.Contains(t, r.body["error"], `"key" is not valid UTF-8`)
+	}
+	_, ok := c.Peek("\xff")
+	assert.True(t, ok, "not deleted")
+}
+
+func TestHeadCountsNoLookup(t *testing.T) {
+	h, c := newHandler(t)
+	c.Set("k", "v")
+	assert.Equal(t, http.StatusOK, serve(t, h, "HEAD", "/get/k", "").status)
+	assert.Equal(t, http.StatusNotFound, serve(t, h, "HEAD", "/get/nope", "").status)
+	st := c.Stats()
+	assert.Equal(t, uint64(0), st.Hits)
+	assert.Equal(t, uint64(0), st.Misses)
+	serve(t, h, "GET", "/get/k", "")
+	assert.Equal(t, uint64(1), c.Stats().Hits)
+}
+
+func TestBytesInFlightBoundWaitsThen503(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h, c := newHandler(t, httpserver.WithMaxBytesInFlight(100))
+		// A first PUT announces 60 bytes and sends them slowly: it holds
+		// 60 + 60 bytes (body and value), the whole bound.
+		body := `{"key":"slow","value":"` + strings.Repeat("x", 35) + `"}`
+		require.Len(t, body, 60)
+		pr, pw := io.Pipe()
+		first := make(chan int)
+		go func() {
+			req := httptest.NewRequest("PUT", "/set", pr)
+			req.ContentLength = int64(len(body))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			first <- rec.Code
+		}()
+		_, err := pw.Write([]byte(body[:10]))
+		require.NoError(t, err)
+		synctest.Wait()
+
+		// A second waits for room, then gets 503 with Retry-After.
+		start := time.Now()
+		r := serve(t, h, "PUT", "/set", `{"key":"k","value":"v"}`)
+		assert.Equal(t, http.StatusServiceUnavailable, r.status, r.raw)
+		assert.Equal(t, "1", r.header.Get("Retry-After"))
+		assert.Contains(t, r.body["error"], "server busy")
+		assert.Equal(t, 10*time.Second, time.Since(start), "it waited before giving up")
+
+		// A third is admitted as soon as the first finishes.
+		third := make(chan response)
+		go func() { third <- serve(t, h, "PUT", "/set", `{"key":"k","value":"v"}`) }()
+		synctest.Wait()
+		_, err = pw.Write([]byte(body[10:]))
+		require.NoError(t, err)
+		require.NoError(t, pw.Close())
+		assert.Equal(t, http.StatusOK, <-first)
+		assert.Equal(t, http.StatusOK, (<-third).status)
+		assert.Equal(t, 2, c.Len())
+		assert.Equal(t, http.StatusOK, serve(t, h, "GET", "/get/k", "").status, "GET is not bounded")
+	})
+}
+
+func TestGetLargeValueIsStreamedExactly(t *testing.T) {
+	c := minicache.New[string, string]()
+	defer c.Close()
+	srv := httptest.NewServer(httpserver.New(c))
+	defer srv.Close()
+	// Multi-byte characters and escapes straddle every 8 KiB piece.
+	value := strings.Repeat("é\x01\u2028\"🚀x\\", 40_000)
+	c.Set("big", value)
+
+	resp, err := http.Get(srv.URL + "/get/big")
+	require.NoError(t, err)
+	r := decode(t, resp)
+	require.Equal(t, http.StatusOK, r.status)
+	assert.Equal(t, strconv.Itoa(len(r.raw)), resp.Header.Get("Content-Length"))
+	assert.Equal(t, value, r.body["value"])
+	assert.Equal(t, "big", r.body["key"])
 }
