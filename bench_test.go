@@ -237,3 +237,55 @@ func BenchmarkDeleteExpired(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkOps measures the atomic per-key operations on resident keys:
+// each must allocate nothing.
+func BenchmarkOps(b *testing.B) {
+	each := func(b *testing.B, op func(c *Cache[int64, int64], k int64)) {
+		c := sequential(benchResident)
+		b.ReportAllocs()
+		k := int64(0)
+		for b.Loop() {
+			op(c, k)
+			if k++; k == benchResident {
+				k = 0
+			}
+		}
+	}
+	incr := func(v int64, _ time.Duration, _ bool) (int64, time.Duration, ComputeOp) {
+		return v + 1, KeepTTL, ComputeStore
+	}
+	b.Run("Compute/incr", func(b *testing.B) {
+		each(b, func(c *Cache[int64, int64], k int64) { c.Compute(k, incr) })
+	})
+	b.Run("SetIfAbsent/present", func(b *testing.B) {
+		each(b, func(c *Cache[int64, int64], k int64) { c.SetIfAbsent(k, k, DefaultTTL) })
+	})
+	b.Run("Replace", func(b *testing.B) {
+		each(b, func(c *Cache[int64, int64], k int64) { c.Replace(k, k, DefaultTTL) })
+	})
+	b.Run("GetAndSet", func(b *testing.B) {
+		each(b, func(c *Cache[int64, int64], k int64) { c.GetAndSet(k, k, KeepTTL) })
+	})
+	b.Run("Expire", func(b *testing.B) {
+		each(b, func(c *Cache[int64, int64], k int64) { c.Expire(k, time.Hour) })
+	})
+	b.Run("GetAndExpire", func(b *testing.B) {
+		each(b, func(c *Cache[int64, int64], k int64) { c.GetAndExpire(k, time.Hour) })
+	})
+	b.Run("GetAndDelete+Set", func(b *testing.B) {
+		each(b, func(c *Cache[int64, int64], k int64) {
+			c.GetAndDelete(k)
+			c.Set(k, k)
+		})
+	})
+	b.Run("Scan/100", func(b *testing.B) {
+		c := sequential(benchResident)
+		b.ReportAllocs()
+		buf := make([]int64, 0, 100)
+		cursor := uint64(0)
+		for b.Loop() {
+			buf, cursor = c.Scan(cursor, 100, buf[:0])
+		}
+	})
+}
