@@ -21,7 +21,7 @@ func TestParseConfig(t *testing.T) {
 	defaults := config{
 		host: "127.0.0.1", port: 3000, maxEntries: 1000,
 		defaultTTL: 300 * time.Second, cleanupInterval: 60 * time.Second,
-		logLevel: slog.LevelInfo,
+		logLevel: slog.LevelInfo, maxConnections: 1024,
 	}
 	with := func(f func(*config)) config { c := defaults; f(&c); return c }
 	tests := []struct {
@@ -37,7 +37,8 @@ func TestParseConfig(t *testing.T) {
 			"CACHE_DEFAULT_TTL", "600", "CACHE_CLEANUP_INTERVAL", "5", "CACHE_LOG_LEVEL", "DEBUG",
 			"CACHE_MAX_MEMORY", "64MiB", "CACHE_AUTH_TOKEN", "tok"),
 			config{host: "0.0.0.0", port: 8080, maxEntries: 5000, defaultTTL: 600 * time.Second,
-				cleanupInterval: 5 * time.Second, logLevel: slog.LevelDebug, maxMemory: 64 << 20, authToken: "tok"}},
+				cleanupInterval: 5 * time.Second, logLevel: slog.LevelDebug, maxMemory: 64 << 20, authToken: "tok",
+				maxConnections: 1024}},
 		{"flags win over environment", []string{"-port", "9000", "-max-entries=10", "-log-level", "warn", "-max-memory", "1GB"},
 			env("CACHE_PORT", "8080", "CACHE_MAX_ENTRIES", "5000", "CACHE_LOG_LEVEL", "debug"),
 			with(func(c *config) { c.port, c.maxEntries, c.logLevel, c.maxMemory = 9000, 10, slog.LevelWarn, 1e9 })},
@@ -46,11 +47,19 @@ func TestParseConfig(t *testing.T) {
 		{"zero means unbounded", nil, env("CACHE_MAX_ENTRIES", "0", "CACHE_DEFAULT_TTL", "0"),
 			with(func(c *config) { c.maxEntries, c.defaultTTL = 0, 0 })},
 		{"port 0", []string{"-port=0"}, env(), with(func(c *config) { c.port = 0 })},
+		{"cleanup interval at the floor", nil, env("CACHE_CLEANUP_INTERVAL", "100ms"),
+			with(func(c *config) { c.cleanupInterval = 100 * time.Millisecond })},
+		{"largest ttl", nil, env("CACHE_DEFAULT_TTL", "9223372036"),
+			with(func(c *config) { c.defaultTTL = 9223372036 * time.Second })},
+		{"connections", []string{"-max-connections", "0"}, env("CACHE_MAX_CONNECTIONS", "10"),
+			with(func(c *config) { c.maxConnections = 0 })},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := parseConfig(tt.args, tt.getenv)
 			require.NoError(t, err)
+			assert.Len(t, got.source, len(settings))
+			got.source = nil
 			assert.Equal(t, tt.want, got)
 		})
 	}
@@ -70,6 +79,16 @@ func TestParseConfigErrors(t *testing.T) {
 		{"negative ttl", nil, env("CACHE_DEFAULT_TTL", "-5"), `invalid CACHE_DEFAULT_TTL="-5"`},
 		{"bad ttl", nil, env("CACHE_DEFAULT_TTL", "soon"), `invalid CACHE_DEFAULT_TTL="soon"`},
 		{"bad interval", nil, env("CACHE_CLEANUP_INTERVAL", "1.5"), `invalid CACHE_CLEANUP_INTERVAL="1.5"`},
+		{"interval of 1ns", nil, env("CACHE_CLEANUP_INTERVAL", "1ns"),
+			`invalid CACHE_CLEANUP_INTERVAL="1ns": below the floor of 100ms (0 turns the sweep off)`},
+		{"interval just below the floor", []string{"-cleanup-interval", "99ms"}, env(), `flag -cleanup-interval="99ms": below the floor of 100ms`},
+		{"ttl too large", nil, env("CACHE_DEFAULT_TTL", "99999999999"),
+			`invalid CACHE_DEFAULT_TTL="99999999999": too large: at most 9223372036 seconds (2562047h47m16s, about 292 years)`},
+		{"ttl past int64", nil, env("CACHE_DEFAULT_TTL", "99999999999999999999"), `too large: at most 9223372036 seconds`},
+		{"duration too large", nil, env("CACHE_DEFAULT_TTL", "9999999h"), `invalid CACHE_DEFAULT_TTL="9999999h": too large`},
+		{"negative duration", nil, env("CACHE_DEFAULT_TTL", "-5m"), `invalid CACHE_DEFAULT_TTL="-5m": negative`},
+		{"negative ttl says so", nil, env("CACHE_DEFAULT_TTL", "-5"), `negative: want 0 or more seconds`},
+		{"negative connections", nil, env("CACHE_MAX_CONNECTIONS", "-1"), `invalid CACHE_MAX_CONNECTIONS="-1"`},
 		{"unknown log level", nil, env("CACHE_LOG_LEVEL", "trace"), `invalid CACHE_LOG_LEVEL="trace": not one of debug, info, warn, error`},
 		{"bad memory unit", nil, env("CACHE_MAX_MEMORY", "64XB"), `invalid CACHE_MAX_MEMORY="64XB": not a size`},
 		{"negative memory", nil, env("CACHE_MAX_MEMORY", "-1"), `invalid CACHE_MAX_MEMORY="-1"`},
@@ -105,4 +124,12 @@ func TestParseSize(t *testing.T) {
 		_, err := parseSize(bad)
 		assert.Error(t, err, bad)
 	}
+}
+
+func TestParseConfigSources(t *testing.T) {
+	c, err := parseConfig([]string{"-host", "::1"}, env("CACHE_PORT", "8080"))
+	require.NoError(t, err)
+	assert.Equal(t, "flag -host", c.source["CACHE_HOST"])
+	assert.Equal(t, "CACHE_PORT", c.source["CACHE_PORT"])
+	assert.Equal(t, "default of CACHE_MAX_ENTRIES", c.source["CACHE_MAX_ENTRIES"])
 }

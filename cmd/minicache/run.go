@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -28,6 +30,37 @@ const (
 	shutdownTimeout = 10 * time.Second
 )
 
+// The memory model. CACHE_MAX_MEMORY (M) bounds the weight of the entries:
+// the bytes of each key and value plus entryOverhead. On top of it the
+// server holds request bodies in flight, bounded by inFlightBudget(M), and a
+// few tens of KiB per open connection, bounded by CACHE_MAX_CONNECTIONS. The
+// Go runtime is told the sum (GOMEMLIMIT, unless the operator set one), so
+// that it collects garbage (replaced values, read bodies) before the heap
+// outgrows it rather than at twice the live heap.
+const (
+	// entryOverhead is what the cache spends per entry besides the bytes
+	// of its key and value: the entry record and string headers (48 bytes),
+	// its hash index slot (about 11) and allocation rounding.
+	entryOverhead = 64
+	// memLimitHeadroom is GOMEMLIMIT beyond M and the bytes in flight: the
+	// runtime, the connections and the garbage between two collections.
+	memLimitHeadroom = 32 << 20
+)
+
+// weigh is the weight of an entry under CACHE_MAX_MEMORY.
+func weigh(k, v string) uint64 { return uint64(len(k)+len(v)) + entryOverhead }
+
+// inFlightBudget is the bound on the bytes of PUT bodies (and the values
+// decoded from them) held at once: a quarter of maxMemory, at least 16 MiB
+// (two requests of the largest body and value) and at most 256 MiB; 64 MiB
+// without a memory bound.
+func inFlightBudget(maxMemory uint64) int64 {
+	if maxMemory == 0 {
+		return 64 << 20
+	}
+	return int64(min(max(maxMemory/4, 16<<20), 256<<20))
+}
+
 // run is the whole program: it reads the configuration from args and getenv,
 // serves until ctx is done, then shuts down gracefully and returns nil. The
 // -h text goes to stdout, logs to stderr. An invalid configuration is
@@ -44,9 +77,21 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.logLevel}))
 
 	addr := net.JoinHostPort(cfg.host, strconv.Itoa(cfg.port))
-	ln, err := net.Listen("tcp", addr)
+	var ln net.Listener
+	ln, err = net.Listen("tcp", addr)
 	if err != nil {
-		return fmt.Errorf("listening on %s (CACHE_HOST, CACHE_PORT): %w", addr, err)
+		return &configError{fmt.Sprintf("cannot listen on %s (host from %s, port from %s): %v",
+			addr, cfg.source["CACHE_HOST"], cfg.source["CACHE_PORT"], err)}
+	}
+	if cfg.maxConnections > 0 {
+		ln = newLimitListener(ln, cfg.maxConnections)
+	}
+
+	inFlight := inFlightBudget(cfg.maxMemory)
+	memLimit := int64(-1) // as the runtime has it: GOMEMLIMIT, else none
+	if cfg.maxMemory > 0 && getenv("GOMEMLIMIT") == "" {
+		memLimit = int64(min(cfg.maxMemory+uint64(inFlight)+memLimitHeadroom, math.MaxInt64))
+		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memLimit))
 	}
 
 	opts := []minicache.Option{
@@ -54,19 +99,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		minicache.WithDefaultTTL(cfg.defaultTTL),
 		minicache.WithCleanupInterval(cfg.cleanupInterval),
 	}
-	hopts := []httpserver.Option{
-		httpserver.WithLogger(logger),
-		httpserver.WithAuthToken(cfg.authToken),
-	}
 	if cfg.maxMemory > 0 {
-		weigh := func(k, v string) uint64 { return uint64(len(k) + len(v)) }
 		opts = append(opts, minicache.WithMaxWeight(cfg.maxMemory), minicache.WithWeigher(weigh))
 	}
 	cache := minicache.New[string, string](opts...)
 	defer cache.Close()
 
 	srv := &http.Server{
-		Handler:           httpserver.New(cache, hopts...),
+		Handler: httpserver.New(cache,
+			httpserver.WithLogger(logger),
+			httpserver.WithAuthToken(cfg.authToken),
+			httpserver.WithMaxBytesInFlight(inFlight),
+		),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -83,6 +127,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		slog.Duration("default_ttl", cfg.defaultTTL),
 		slog.Duration("cleanup_interval", cfg.cleanupInterval),
 		slog.Uint64("max_memory", cfg.maxMemory),
+		slog.Int("max_connections", cfg.maxConnections),
+		slog.Int64("max_bytes_in_flight", inFlight),
+		slog.Int64("gomemlimit", memLimit),
 		slog.String("log_level", cfg.logLevel.String()),
 		slog.Bool("auth", cfg.authToken != ""))
 	if cfg.authToken == "" && !isLoopback(ln.Addr()) {

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -96,11 +98,33 @@ func TestRunRejectsInvalidConfigAtOnce(t *testing.T) {
 	assert.Contains(t, err.Error(), "CACHE_PORT")
 }
 
-func TestRunReportsListenError(t *testing.T) {
-	var stdout, stderr bytes.Buffer
-	err := run(context.Background(), nil, env("CACHE_HOST", "256.0.0.1", "CACHE_PORT", "0"), &stdout, &stderr)
-	require.Error(t, err)
-	assert.Contains(t, err.Error(), "listening on 256.0.0.1:0 (CACHE_HOST, CACHE_PORT)")
+func TestRunReportsListenErrorAsConfigError(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer busy.Close()
+	busyPort := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	tests := []struct {
+		name string
+		args []string
+		env  func(string) string
+		msg  string
+	}{
+		{"bad address from the flag", []string{"-host", "999.1.1.1"}, env("CACHE_PORT", "0"),
+			"cannot listen on 999.1.1.1:0 (host from flag -host, port from CACHE_PORT)"},
+		{"unknown host from the variable", nil, env("CACHE_HOST", "nonexistent.invalid", "CACHE_PORT", "0"),
+			"cannot listen on nonexistent.invalid:0 (host from CACHE_HOST, port from CACHE_PORT)"},
+		{"port in use, from the flag", []string{"-port", busyPort}, env(),
+			"cannot listen on 127.0.0.1:" + busyPort + " (host from default of CACHE_HOST, port from flag -port)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := run(context.Background(), tt.args, tt.env, &stdout, &stderr)
+			var ce *configError
+			require.ErrorAs(t, err, &ce, "exit status 2")
+			assert.Contains(t, err.Error(), tt.msg)
+		})
+	}
 }
 
 // TestEndToEnd runs the real program on a free loopback port, drives it over
@@ -117,7 +141,7 @@ func TestEndToEnd(t *testing.T) {
 	}()
 	base := "http://" + waitForAddr(t, stderr.String)
 	logs := stderr.String()
-	assert.Contains(t, logs, "max_entries=2 default_ttl=5m0s cleanup_interval=1m0s max_memory=1024 log_level=DEBUG auth=true")
+	assert.Contains(t, logs, "max_entries=2 default_ttl=5m0s cleanup_interval=1m0s max_memory=1024 max_connections=1024 max_bytes_in_flight=16777216 gomemlimit=50332672 log_level=DEBUG auth=true")
 	assert.NotContains(t, logs, "tok ", "the token is never logged")
 
 	auth := []string{"Authorization", "Bearer tok"}
