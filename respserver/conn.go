@@ -1,0 +1,114 @@
+package respserver
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"sync"
+	"time"
+)
+
+// conn is one client connection. Its goroutine owns the reader, the writer
+// and the fields above mu; other goroutines (CLIENT LIST, INFO) read only
+// the fields mu guards.
+type conn struct {
+	s       *Server
+	nc      net.Conn
+	id      int64
+	r       *reader
+	w       *writer
+	created time.Time
+	authed  bool // whether the client may run commands (no password: always)
+	quit    bool // close after the reply being written
+
+	mu      sync.Mutex // guards the fields below
+	name    string     // CLIENT SETNAME
+	libName string     // CLIENT SETINFO LIB-NAME
+	libVer  string     // CLIENT SETINFO LIB-VER
+	resp    int        // protocol version, 2 or 3
+	lastCmd string     // the last command's name, lower case
+	active  time.Time  // when the last command arrived
+}
+
+func newConn(s *Server, nc net.Conn) *conn {
+	c := &conn{
+		s:       s,
+		nc:      nc,
+		id:      s.nextID.Add(1),
+		r:       newReader(nc, DefaultInputBuffer, s.cfg.maxBulkLen),
+		w:       newWriter(nc, DefaultOutputBuffer),
+		created: time.Now(),
+		authed:  s.cfg.password == "",
+		resp:    2,
+		lastCmd: "NULL",
+	}
+	c.active = c.created
+	c.r.authed = c.authed
+	return c
+}
+
+// serve reads and runs commands until the client quits, the connection
+// fails, a frame is malformed or the server shuts down.
+func (c *conn) serve() {
+	log := c.s.cfg.logger
+	log.Debug("respserver: client connected", slog.Int64("id", c.id), slog.String("addr", c.nc.RemoteAddr().String()))
+	defer func() {
+		if p := recover(); p != nil {
+			log.Error("respserver: panic serving a command", slog.Int64("id", c.id), slog.String("panic", fmt.Sprint(p)))
+		}
+		c.nc.Close()
+		log.Debug("respserver: client closed", slog.Int64("id", c.id))
+	}()
+	for {
+		if !c.r.buffered() {
+			// Nothing more is pipelined: send what the replies so far hold.
+			// A client that does not read blocks this write, and so is not
+			// read from either.
+			if err := c.w.flush(); err != nil {
+				return
+			}
+			if d := c.s.cfg.idleTimeout; d > 0 {
+				c.nc.SetReadDeadline(time.Now().Add(d))
+			}
+			if c.s.closing.Load() {
+				return
+			}
+		}
+		args, err := c.r.readCommand()
+		if err != nil {
+			var pe *protocolError
+			if errors.As(err, &pe) {
+				log.Debug("respserver: protocol error", slog.Int64("id", c.id), slog.String("err", pe.msg))
+				c.w.error("ERR " + pe.Error())
+				c.w.flush()
+			}
+			return
+		}
+		c.s.commands.Add(1)
+		c.exec(args)
+		if c.quit {
+			c.w.flush()
+			return
+		}
+	}
+}
+
+// setAuthed records that the client authenticated (or, after RESET with a
+// password, that it no longer is).
+func (c *conn) setAuthed(ok bool) {
+	c.authed = ok
+	c.r.authed = ok
+}
+
+// info is the client's line of CLIENT LIST and CLIENT INFO.
+func (c *conn) info() string {
+	c.mu.Lock()
+	name, lib, ver, resp, cmd, active := c.name, c.libName, c.libVer, c.resp, c.lastCmd, c.active
+	c.mu.Unlock()
+	now := time.Now()
+	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s age=%d idle=%d flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
+		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), name,
+		int64(now.Sub(c.created)/time.Second), int64(now.Sub(active)/time.Second),
+		DefaultInputBuffer, cmd, resp, lib, ver)
+}

@@ -1,0 +1,77 @@
+package respserver
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Defaults of the options, used when an option is absent or not positive.
+const (
+	// DefaultMaxClients is the most connections served at once, as Redis's
+	// maxclients default.
+	DefaultMaxClients = 10000
+	// DefaultMaxBulkLen is the longest bulk string (key, value or other
+	// argument) accepted, in bytes, as Redis's proto-max-bulk-len default
+	// (512 MB).
+	DefaultMaxBulkLen = 512 << 20
+	// DefaultOutputBuffer is the size of a connection's reply buffer. A
+	// client that pipelines without reading its replies fills it and the
+	// socket's buffer; the server then stops reading that client's input
+	// until the client reads, so its memory stays bounded.
+	DefaultOutputBuffer = 64 << 10
+	// DefaultInputBuffer is the size of a connection's read buffer.
+	DefaultInputBuffer = 16 << 10
+)
+
+// config holds what the options set; New applies the defaults.
+type config struct {
+	password    string
+	maxClients  int
+	idleTimeout time.Duration
+	maxBulkLen  int64
+	logger      *slog.Logger
+}
+
+// Option configures a [Server]. Options are plain functions with no type
+// parameters; apply them in any order.
+type Option func(*config)
+
+// WithPassword requires clients to authenticate with AUTH password, AUTH
+// default password or HELLO 3 AUTH default password before any other
+// command, as Redis's requirepass does: until then commands are answered
+// "NOAUTH Authentication required." and a wrong password
+// "WRONGPASS invalid username-password pair or user is disabled.". The
+// comparison takes time independent of the password's content. The default,
+// or an empty password, lets every client in.
+func WithPassword(password string) Option {
+	return func(c *config) { c.password = password }
+}
+
+// WithMaxClients bounds the connections served at once; a connection beyond
+// it is answered "ERR max number of clients reached" and closed. The
+// default is [DefaultMaxClients]; n ≤ 0 selects the default.
+func WithMaxClients(n int) Option {
+	return func(c *config) { c.maxClients = n }
+}
+
+// WithIdleTimeout closes a connection that sends nothing for d, as Redis's
+// timeout setting. The default, or d ≤ 0, never closes an idle connection.
+func WithIdleTimeout(d time.Duration) Option {
+	return func(c *config) { c.idleTimeout = d }
+}
+
+// WithMaxBulkLen sets the longest bulk string accepted, in bytes, as Redis's
+// proto-max-bulk-len: a longer length prefix is a protocol error and closes
+// the connection, and APPEND or SETRANGE may not grow a value beyond it. The
+// default is [DefaultMaxBulkLen]; n ≤ 0 selects the default.
+func WithMaxBulkLen(n int64) Option {
+	return func(c *config) { c.maxBulkLen = n }
+}
+
+// WithLogger sets the logger: connections accepted and closed at
+// [slog.LevelDebug], protocol errors at [slog.LevelDebug], accept errors and
+// recovered panics at [slog.LevelError]. The default, or a nil logger, logs
+// nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *config) { c.logger = l }
+}
