@@ -1,9 +1,12 @@
 package minicache_test
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/minicache/minicache"
@@ -147,4 +150,28 @@ func ExampleCache_SetMaxWeight() {
 	// Output:
 	// 10 150
 	// false
+}
+
+// Save and Load give a cache a warm restart: entries, deadlines and recency
+// survive, and expired entries are dropped on the way.
+func ExampleCache_Save() {
+	c := minicache.New[string, string](minicache.WithCapacity(1000))
+	c.SetWithTTL("session:1", "ada", time.Hour)
+	c.Set("config", "v1")
+
+	var file bytes.Buffer // an *os.File in a real program
+	n, err := c.Save(&file)
+	fmt.Println(n, err)
+
+	restarted := minicache.New[string, string](minicache.WithCapacity(1000))
+	n, err = restarted.Load(&file)
+	v, _ := restarted.Get("session:1")
+	fmt.Println(n, err, v)
+
+	_, err = restarted.Load(strings.NewReader("not a snapshot"))
+	fmt.Println(errors.Is(err, minicache.ErrSnapshot), err)
+	// Output:
+	// 2 <nil>
+	// 2 <nil> ada
+	// true minicache: invalid snapshot: not a minicache snapshot
 }
