@@ -36,7 +36,6 @@ func newConn(s *Server, nc net.Conn) *conn {
 		s:       s,
 		nc:      nc,
 		id:      s.nextID.Add(1),
-		r:       newReader(nc, DefaultInputBuffer, s.cfg.maxBulkLen),
 		w:       newWriter(nc, DefaultOutputBuffer),
 		created: time.Now(),
 		authed:  s.cfg.password == "",
@@ -44,6 +43,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 		lastCmd: "NULL",
 	}
 	c.active = c.created
+	c.r = newReader(flushReader{c}, DefaultInputBuffer, s.cfg.maxBulkLen)
 	c.r.authed = c.authed
 	return c
 }
@@ -71,9 +71,6 @@ func (c *conn) serve() {
 			if d := c.s.cfg.idleTimeout; d > 0 {
 				c.nc.SetReadDeadline(time.Now().Add(d))
 			}
-			if c.s.closing.Load() {
-				return
-			}
 		}
 		args, err := c.r.readCommand()
 		if err != nil {
@@ -92,6 +89,34 @@ func (c *conn) serve() {
 			return
 		}
 	}
+}
+
+// drainWait is how long a connection waits for more input once the server
+// shuts down: commands already sent are served, and an idle connection
+// closes after this long.
+const drainWait = 20 * time.Millisecond
+
+// flushReader is the connection as its reader sees it: before a read that
+// may block, it sends the replies written so far. Without it a client that
+// pipelines a frame in pieces would wait for replies the server holds while
+// the server waits for the rest of the frame. Once the server shuts down,
+// each read waits at most drainWait: the connection serves what its client
+// has sent and closes when input stops.
+type flushReader struct{ c *conn }
+
+func (f flushReader) Read(p []byte) (int, error) {
+	c := f.c
+	if c.w.bw.Buffered() > 0 {
+		if err := c.w.flush(); err != nil {
+			return 0, err
+		}
+	}
+	// Shutdown stores closing before it shortens the deadlines, so a read
+	// that misses closing here still has its deadline shortened.
+	if c.s.closing.Load() {
+		c.nc.SetReadDeadline(time.Now().Add(drainWait))
+	}
+	return c.nc.Read(p)
 }
 
 // setAuthed records that the client authenticated (or, after RESET with a

@@ -184,17 +184,19 @@ func (s *Server) start(nc net.Conn) {
 }
 
 // Shutdown stops the server gracefully: it closes the listeners, lets every
-// connection finish the commands it has received (replies included), closes
-// each connection once it is idle, and waits for them all. If ctx ends
+// connection finish the commands its client has sent (replies included),
+// closes each connection once no more input arrives for 20 ms, and waits
+// for them all. If ctx ends
 // first, Shutdown closes the remaining connections at once, waits for their
 // goroutines and returns ctx.Err(). Shutdown does not close the cache.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stop()
 	// A connection sets its read deadline and then checks closing, so after
-	// this loop every connection either sees closing or has its read cut.
+	// this loop every connection either sees closing or has its deadline
+	// shortened: each serves what it has been sent and closes when idle.
 	s.mu.Lock()
 	for c := range s.conns {
-		c.nc.SetReadDeadline(time.Now())
+		c.nc.SetReadDeadline(time.Now().Add(drainWait))
 	}
 	s.mu.Unlock()
 
