@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -195,25 +196,35 @@ func (s *server) options(w http.ResponseWriter, _ *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
+// requestPath returns the path as the client sent it (still escaped, and
+// before a mount's http.StripPrefix removed its prefix), for messages and
+// logs; for a request built in process without a RequestURI, r.URL.Path.
+func requestPath(r *http.Request) string {
+	if p, _, _ := strings.Cut(r.RequestURI, "?"); p != "" {
+		return p
+	}
+	return r.URL.Path
+}
+
 // notFound answers a request for which no route exists.
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
 	writeError(w, clientError(http.StatusNotFound,
 		fmt.Sprintf("no route for %s %s; the routes are PUT /set, GET /get/{key}, DELETE /del/{key}, GET /stats, GET /health",
-			r.Method, r.URL.Path)))
+			r.Method, requestPath(r))))
 }
 
 // methodNotAllowed answers a request whose route exists for other methods;
 // httprouter has set the Allow header.
 func (s *server) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
 	writeError(w, clientError(http.StatusMethodNotAllowed,
-		fmt.Sprintf("method %s not allowed on %s (allowed: %s)", r.Method, r.URL.Path, w.Header().Get("Allow"))))
+		fmt.Sprintf("method %s not allowed on %s (allowed: %s)", r.Method, requestPath(r), w.Header().Get("Allow"))))
 }
 
 // panicked answers 500 for a handler that panicked, and logs the panic.
 func (s *server) panicked(w http.ResponseWriter, r *http.Request, v any) {
 	if l := s.cfg.logger; l != nil {
 		l.LogAttrs(r.Context(), slog.LevelError, "panic in handler",
-			slog.String("method", r.Method), slog.String("path", r.URL.Path), slog.Any("panic", v))
+			slog.String("method", r.Method), slog.String("path", requestPath(r)), slog.Any("panic", v))
 	}
 	writeError(w, errInternal)
 }

@@ -175,10 +175,10 @@ func TestMountedUnderPrefix(t *testing.T) {
 		{"stats", "GET", "/stats", "", 200, "", ""},
 		{"del", "DELETE", "/del/k", "", 200, "message", "Key 'k' deleted successfully"},
 		{"miss", "GET", "/get/k", "", 404, "error", "Key 'k' not found"},
-		{"unknown", "GET", "/nope", "", 404, "error", "no route for GET /nope"},
-		{"trailing slash not redirected", "GET", "/stats/", "", 404, "error", "no route for GET /stats/"},
-		{"prefix root", "GET", "/", "", 404, "error", "no route for GET /"},
-		{"wrong method", "POST", "/set", "", 405, "error", "method POST not allowed on /set"},
+		{"unknown", "GET", "/nope", "", 404, "error", "no route for GET /cache/nope;"},
+		{"trailing slash not redirected", "GET", "/stats/", "", 404, "error", "no route for GET /cache/stats/;"},
+		{"prefix root", "GET", "/", "", 404, "error", "no route for GET /cache/;"},
+		{"wrong method", "POST", "/set", "", 405, "error", "method POST not allowed on /cache/set"},
 	}
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	for _, tt := range tests {

@@ -33,7 +33,7 @@ func (rec *recorder) Unwrap() http.ResponseWriter { return rec.ResponseWriter }
 func (rec *recorder) log(l *slog.Logger, r *http.Request) {
 	l.LogAttrs(r.Context(), slog.LevelDebug, "request",
 		slog.String("method", r.Method),
-		slog.String("path", r.URL.Path),
+		slog.String("path", requestPath(r)),
 		slog.Int("status", rec.status),
 		slog.Int("bytes", rec.bytes),
 		slog.Duration("duration", time.Since(rec.start)),

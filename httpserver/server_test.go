@@ -453,3 +453,19 @@ func TestGetLargeValueIsStreamedExactly(t *testing.T) {
 	assert.Equal(t, value, r.body["value"])
 	assert.Equal(t, "big", r.body["key"])
 }
+
+func TestMessagesNameThePathAsSent(t *testing.T) {
+	var logs bytes.Buffer
+	l := slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h, _ := newHandler(t, httpserver.WithLogger(l))
+	mux := http.NewServeMux()
+	mux.Handle("/cache/", http.StripPrefix("/cache", h))
+
+	r := serve(t, mux, "GET", "/cache/nope?x=1", "")
+	assert.Equal(t, 404, r.status)
+	assert.Contains(t, r.body["error"], "no route for GET /cache/nope;")
+	r = serve(t, mux, "POST", "/cache/set", "")
+	assert.Equal(t, 405, r.status)
+	assert.Contains(t, r.body["error"], "method POST not allowed on /cache/set (allowed: OPTIONS, PUT)")
+	assert.Contains(t, logs.String(), "path=/cache/set status=405")
+}

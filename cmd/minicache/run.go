@@ -25,7 +25,11 @@ const (
 	readTimeout    = 30 * time.Second
 	writeTimeout   = 30 * time.Second
 	idleTimeout    = 2 * time.Minute
-	maxHeaderBytes = 64 << 10
+	// headerLimit bounds the request line and headers together. net/http
+	// reads 4 KiB beyond http.Server.MaxHeaderBytes before it answers 431,
+	// so MaxHeaderBytes is set that much lower.
+	headerLimit    = 64 << 10
+	maxHeaderBytes = headerLimit - 4096
 	// shutdownTimeout bounds the wait for in-flight requests at shutdown.
 	shutdownTimeout = 10 * time.Second
 )

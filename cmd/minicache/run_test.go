@@ -248,3 +248,70 @@ func TestSIGTERM(t *testing.T) {
 	assert.Contains(t, logs.String(), `msg="minicache stopped"`)
 	assert.Contains(t, logs.String(), "entries=1")
 }
+
+// TestHeaderLimit checks that the request line and headers may take 64 KiB,
+// and no more.
+func TestHeaderLimit(t *testing.T) {
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env("CACHE_PORT", "0"), io.Discard, &stderr) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+	addr := waitForAddr(t, stderr.String)
+
+	status := func(total int) int {
+		conn, err := net.Dial("tcp", addr)
+		require.NoError(t, err)
+		defer conn.Close()
+		head := "GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: "
+		tail := "\r\n\r\n"
+		_, err = io.WriteString(conn, head+strings.Repeat("p", total-len(head)-len(tail))+tail)
+		require.NoError(t, err)
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	assert.Equal(t, http.StatusOK, status(headerLimit), "64 KiB of request line and headers")
+	assert.Equal(t, http.StatusRequestHeaderFieldsTooLarge, status(headerLimit+1))
+}
+
+// TestAnswersBeforeTheHandler pins down the answers that net/http writes
+// itself, before the handler sees a request, as README.md lists them: they
+// are the only ones that are not JSON.
+func TestAnswersBeforeTheHandler(t *testing.T) {
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env("CACHE_PORT", "0"), io.Discard, &stderr) }()
+	defer func() { cancel(); require.NoError(t, <-done) }()
+	addr := waitForAddr(t, stderr.String)
+
+	tests := []struct {
+		name, request string
+		status        int
+		contentType   string
+	}{
+		{"bad escape", "GET /get/%zz HTTP/1.1\r\nHost: x\r\n\r\n", 400, "text/plain; charset=utf-8"},
+		{"NUL in the path", "GET /get/a\x00b HTTP/1.1\r\nHost: x\r\n\r\n", 400, "text/plain; charset=utf-8"},
+		{"two Content-Lengths", "PUT /set HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", 400, "text/plain; charset=utf-8"},
+		{"no Host", "GET /health HTTP/1.1\r\n\r\n", 400, "text/plain; charset=utf-8"},
+		{"gzip transfer encoding", "PUT /set HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", 501, "text/plain; charset=utf-8"},
+		{"OPTIONS *", "OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n", 200, ""},
+		{"escaped NUL reaches the handler", "GET /get/a%00b HTTP/1.1\r\nHost: x\r\n\r\n", 404, "application/json"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", addr)
+			require.NoError(t, err)
+			defer conn.Close()
+			_, err = io.WriteString(conn, tt.request)
+			require.NoError(t, err)
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			require.NoError(t, err)
+			resp.Body.Close()
+			assert.Equal(t, tt.status, resp.StatusCode)
+			assert.Equal(t, tt.contentType, resp.Header.Get("Content-Type"))
+		})
+	}
+}
