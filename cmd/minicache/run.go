@@ -22,9 +22,9 @@ const (
 	readHeaderTimeout = 5 * time.Second
 	// readTimeout bounds reading a whole request; a 1 MiB value at a slow
 	// 50 KiB/s still fits.
-	readTimeout    = 30 * time.Second
-	writeTimeout   = 30 * time.Second
-	idleTimeout    = 2 * time.Minute
+	readTimeout  = 30 * time.Second
+	writeTimeout = 30 * time.Second
+	idleTimeout  = 2 * time.Minute
 	// headerLimit bounds the request line and headers together. net/http
 	// reads 4 KiB beyond http.Server.MaxHeaderBytes before it answers 431,
 	// so MaxHeaderBytes is set that much lower.
