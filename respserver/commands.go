@@ -1,9 +1,6 @@
 package respserver
 
-import (
-	"strings"
-	"time"
-)
+import "strings"
 
 // Error replies shared by many commands, with Redis 7's texts.
 const (
@@ -96,9 +93,7 @@ func (c *conn) exec(args [][]byte) {
 		c.w.error(errNoAuth)
 		return
 	}
-	c.mu.Lock()
-	c.lastCmd, c.active = s.name, time.Now()
-	c.mu.Unlock()
+	c.lastCmd.Store(s)
 	s.run(c, args)
 }
 

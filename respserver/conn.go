@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -22,13 +23,16 @@ type conn struct {
 	authed  bool // whether the client may run commands (no password: always)
 	quit    bool // close after the reply being written
 
+	// Read by CLIENT LIST from other goroutines, without a lock: they are
+	// written for every command or read, where a lock would cost.
+	lastCmd atomic.Pointer[spec] // the last command run; nil before the first
+	active  atomic.Int64         // when input last arrived, in Unix nanoseconds
+
 	mu      sync.Mutex // guards the fields below
 	name    string     // CLIENT SETNAME
 	libName string     // CLIENT SETINFO LIB-NAME
 	libVer  string     // CLIENT SETINFO LIB-VER
 	resp    int        // protocol version, 2 or 3
-	lastCmd string     // the last command's name, lower case
-	active  time.Time  // when the last command arrived
 }
 
 func newConn(s *Server, nc net.Conn) *conn {
@@ -40,9 +44,8 @@ func newConn(s *Server, nc net.Conn) *conn {
 		created: time.Now(),
 		authed:  s.cfg.password == "",
 		resp:    2,
-		lastCmd: "NULL",
 	}
-	c.active = c.created
+	c.active.Store(c.created.UnixNano())
 	c.r = newReader(flushReader{c}, DefaultInputBuffer, s.cfg.maxBulkLen)
 	c.r.authed = c.authed
 	return c
@@ -116,7 +119,9 @@ func (f flushReader) Read(p []byte) (int, error) {
 	if c.s.closing.Load() {
 		c.nc.SetReadDeadline(time.Now().Add(drainWait))
 	}
-	return c.nc.Read(p)
+	n, err := c.nc.Read(p)
+	c.active.Store(time.Now().UnixNano())
+	return n, err
 }
 
 // setAuthed records that the client authenticated (or, after RESET with a
@@ -129,8 +134,13 @@ func (c *conn) setAuthed(ok bool) {
 // info is the client's line of CLIENT LIST and CLIENT INFO.
 func (c *conn) info() string {
 	c.mu.Lock()
-	name, lib, ver, resp, cmd, active := c.name, c.libName, c.libVer, c.resp, c.lastCmd, c.active
+	name, lib, ver, resp := c.name, c.libName, c.libVer, c.resp
 	c.mu.Unlock()
+	cmd := "NULL"
+	if s := c.lastCmd.Load(); s != nil {
+		cmd = s.name
+	}
+	active := time.Unix(0, c.active.Load())
 	now := time.Now()
 	return fmt.Sprintf("id=%d addr=%s laddr=%s fd=0 name=%s age=%d idle=%d flags=N db=0 sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=%d rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd=%s user=default redir=-1 resp=%d lib-name=%s lib-ver=%s\n",
 		c.id, c.nc.RemoteAddr(), c.nc.LocalAddr(), name,
