@@ -3,6 +3,7 @@ package httpserver
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -18,6 +19,13 @@ func (s *server) set(w http.ResponseWriter, r *http.Request, _ httprouter.Params
 	if s.admit != nil && r.ContentLength <= s.cfg.maxBodyBytes {
 		n, ok := s.admit.acquire(r.Context(), s.inFlightCharge(r), admissionWait)
 		if !ok {
+			// A client that is sending its body would see the connection
+			// reset if net/http closed it on an unread body: read the
+			// body to the end (through a small buffer) so that it gets the
+			// answer. A client waiting for "100 Continue" sends nothing.
+			if r.Header.Get("Expect") == "" {
+				_, _ = io.Copy(io.Discard, io.LimitReader(r.Body, s.cfg.maxBodyBytes))
+			}
 			w.Header().Set("Retry-After", "1")
 			writeError(w, errBusy)
 			return
@@ -44,8 +52,9 @@ func (s *server) set(w http.ResponseWriter, r *http.Request, _ httprouter.Params
 }
 
 // admissionWait is how long a PUT /set waits for room under the
-// bytes-in-flight bound before it is answered 503.
-const admissionWait = 10 * time.Second
+// bytes-in-flight bound before it is answered 503. (A variable for the
+// tests only.)
+var admissionWait = 10 * time.Second
 
 // errBusy answers a PUT /set that waited admissionWait in vain.
 var errBusy = clientError(http.StatusServiceUnavailable,

@@ -416,8 +416,12 @@ func TestBytesInFlightBoundWaitsThen503(t *testing.T) {
 
 		// A second waits for room, then gets 503 with Retry-After.
 		start := time.Now()
-		r := serve(t, h, "PUT", "/set", `{"key":"k","value":"v"}`)
+		sent := strings.NewReader(`{"key":"k","value":"v"}`)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest("PUT", "/set", sent))
+		r := decode(t, rec.Result())
 		assert.Equal(t, http.StatusServiceUnavailable, r.status, r.raw)
+		assert.Zero(t, sent.Len(), "the body was read to the end, so that net/http keeps the connection")
 		assert.Equal(t, "1", r.header.Get("Retry-After"))
 		assert.Contains(t, r.body["error"], "server busy")
 		assert.Equal(t, 10*time.Second, time.Since(start), "it waited before giving up")
