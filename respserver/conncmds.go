@@ -276,7 +276,7 @@ func cmdClientList(c *conn, args [][]byte) {
 		want := map[int64]bool{}
 		for _, a := range args[3:] {
 			id, ok := parseInt(a)
-			if !ok || id <= 0 {
+			if !ok {
 				c.w.error("ERR Invalid client ID")
 				return
 			}

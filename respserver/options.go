@@ -18,8 +18,9 @@ const (
 	// client that pipelines without reading its replies fills it and the
 	// socket's buffer; the server then stops reading that client's input
 	// until the client reads, so its memory stays bounded.
-	DefaultOutputBuffer = 64 << 10
-	// DefaultInputBuffer is the size of a connection's read buffer.
+	DefaultOutputBuffer = 16 << 10
+	// DefaultInputBuffer is the size of a connection's read buffer. With the
+	// reply buffer, a connection costs about 32 KiB besides its socket.
 	DefaultInputBuffer = 16 << 10
 )
 

@@ -25,6 +25,9 @@ const (
 	// keepBuf is the largest argument buffer kept between commands; a larger
 	// one, grown for a big value, is dropped once the command is done.
 	keepBuf = 1 << 20
+	// keepArgs is the largest argument count whose slices are kept between
+	// commands.
+	keepArgs = 1 << 10
 )
 
 // protocolError is a malformed frame. The connection answers it with
@@ -63,6 +66,9 @@ func (r *reader) buffered() bool { return r.br.Buffered() > 0 }
 func (r *reader) readCommand() ([][]byte, error) {
 	if cap(r.buf) > keepBuf {
 		r.buf = nil
+	}
+	if cap(r.ends) > keepArgs {
+		r.ends, r.args = nil, nil
 	}
 	for {
 		r.buf, r.ends = r.buf[:0], r.ends[:0]

@@ -36,8 +36,9 @@ func mapOf(t *testing.T, r reply) map[string]string {
 func TestHelloMatchesRedis(t *testing.T) {
 	redisAddr := startRedis(t)
 	ourAddr, _ := startServer(t, nil)
-	for _, proto := range []string{"2", "3"} {
-		want, got := dial(t, redisAddr).do("HELLO", proto), dial(t, ourAddr).do("HELLO", proto)
+	for _, args := range [][]string{{"HELLO"}, {"HELLO", "2"}, {"HELLO", "3"}, {"HELLO", "3", "SETNAME", "x"}, {"HELLO", "3", "AUTH", "default", "any"}} {
+		proto := strings.Join(args, " ")
+		want, got := dial(t, redisAddr).do(args...), dial(t, ourAddr).do(args...)
 		assert.Equal(t, want.kind, got.kind, proto)
 		wm, gm := mapOf(t, want), mapOf(t, got)
 		delete(wm, "id")
