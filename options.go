@@ -20,6 +20,7 @@ type config struct {
 	maxWeight uint64        // bound on the summed weights; 0 = unbounded
 	weigher   any           // func(K, V) uint64, checked by New
 	onRemove  any           // func(K, V, RemovalCause), checked by New
+	policy    Policy        // eviction policy; LRU by default
 }
 
 // WithCapacity bounds the number of live entries. When a Set would exceed it,
@@ -109,6 +110,12 @@ func WithRemovalCallback[K comparable, V any](onRemove func(key K, value V, caus
 	return func(c *config) { c.onRemove = onRemove }
 }
 
+// WithPolicy sets the eviction policy: [LRU], the default, or [WTinyLFU]. An
+// unknown policy makes [New] panic.
+func WithPolicy(p Policy) Option {
+	return func(c *config) { c.policy = p }
+}
+
 // Default sharding: caches below exactLimit entries have one shard; larger
 // ones have shardsPerProc shards per GOMAXPROCS, at most maxShards, and at
 // least minShardCapacity entries of capacity per shard.
@@ -145,6 +152,9 @@ func (cfg *config) validate() {
 		panic(fmt.Sprintf("minicache: negative cleanup interval %v", cfg.interval))
 	}
 	checkWeightLimit(cfg.maxWeight)
+	if cfg.policy > WTinyLFU {
+		panic(fmt.Sprintf("minicache: unknown eviction policy %v", cfg.policy))
+	}
 }
 
 // typed returns f as a T, panicking when an option's function does not match

@@ -16,7 +16,7 @@ type shard[K comparable, V any] struct {
 	shardCounters
 
 	slab     slab[K, V]     // the entries
-	order    lru            // the eviction order of the slab's slots
+	order    order          // the eviction order of the slab's slots
 	index    index          // hash → slot
 	expiry   expiryHeap     // deadlines of the entries that have one
 	expiring int            // live entries with a deadline
@@ -28,7 +28,7 @@ type shard[K comparable, V any] struct {
 	// nil when it weighs nothing.
 	bound *weightBound
 
-	_ [40]byte // rounds the size to 5 cache lines: shards never share one
+	_ [32]byte // rounds the size to 5 cache lines: shards never share one
 }
 
 // init empties s, keeping its configuration and counters.
@@ -36,6 +36,7 @@ func (s *shard[K, V]) init() {
 	s.slab.init(s.capacity, s.bound != nil)
 	s.order.init(cap(s.slab.entries))
 	s.order.grow(len(s.slab.entries))
+	s.order.resize(s.capacity)
 	s.index.init(s.capacity)
 	s.expiry = nil
 	s.expiring = 0
@@ -297,6 +298,7 @@ func (s *shard[K, V]) setCapacityLocked(n int, now *moment, r *removals[K, V]) {
 	s.capacity = n
 	s.slab.limit = n
 	s.index.limit = n
+	s.order.resize(n)
 	for s.slab.len > n {
 		s.evict(now, r)
 	}

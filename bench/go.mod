@@ -6,6 +6,7 @@ require (
 	github.com/dgraph-io/ristretto/v2 v2.4.2
 	github.com/hashicorp/golang-lru/v2 v2.0.7
 	github.com/jellydator/ttlcache/v3 v3.4.1
+	github.com/klauspost/compress v1.18.1
 	github.com/maypok86/otter/v2 v2.4.0
 	github.com/minicache/minicache v0.0.0
 	github.com/patrickmn/go-cache v2.1.0+incompatible

@@ -16,6 +16,18 @@ func init() {
 		Int:      newMinicache[int64, int64],
 		Str:      newMinicache[string, []byte],
 	})
+	register(Spec{
+		Name:     "minicache-wtinylfu",
+		Module:   "github.com/minicache/minicache (this repository)",
+		Config:   "as minicache, plus `minicache.WithPolicy(minicache.WTinyLFU)`: adaptive W-TinyLFU per shard.",
+		Features: Features{Bounded: true, FixedTTL: true, PerEntryTTL: true, IntKeys: true},
+		Int:      newMinicacheTinyLFU[int64, int64],
+		Str:      newMinicacheTinyLFU[string, []byte],
+	})
+}
+
+func newMinicacheTinyLFU[K comparable, V any](cfg Config[K]) Cache[K, V] {
+	return &miniCache[K, V]{c: minicache.New[K, V](minicache.WithCapacity(cfg.Capacity), minicache.WithPolicy(minicache.WTinyLFU))}
 }
 
 type miniCache[K comparable, V any] struct {

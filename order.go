@@ -1,0 +1,119 @@
+package minicache
+
+import "fmt"
+
+// A Policy is an eviction policy: the order in which a full cache gives up
+// entries. Give it to [WithPolicy].
+type Policy uint8
+
+const (
+	// LRU evicts the least recently used entry. It is the default, and
+	// exact per shard (globally with one shard). It suits workloads whose
+	// working set fits the cache, where recency predicts reuse.
+	LRU Policy = iota
+	// WTinyLFU is adaptive W-TinyLFU, Caffeine's policy: new entries enter
+	// a small LRU window, and an entry leaving the window displaces the
+	// main space's victim only if it has been seen more often recently, as
+	// a frequency sketch estimates. A hill climber sizes the window from the
+	// hit ratio. It resists scans and loops and wins where the working set
+	// exceeds the cache. A candidate refused admission is evicted: the
+	// removal callback sees it with [CauseEvicted] and [Stats.Evictions]
+	// counts it.
+	WTinyLFU
+)
+
+// String returns the policy's name: "lru" or "w-tinylfu".
+func (p Policy) String() string {
+	switch p {
+	case LRU:
+		return "lru"
+	case WTinyLFU:
+		return "w-tinylfu"
+	}
+	return fmt.Sprintf("Policy(%d)", uint8(p))
+}
+
+// order is a shard's eviction policy: LRU unless lfu is set. It dispatches
+// with a predictable branch rather than an interface, so that LRU's calls
+// on the hot path stay inlined.
+type order struct {
+	lru
+	lfu *tinyLFU
+}
+
+var _ evictionPolicy = (*order)(nil)
+
+func (o *order) init(size int) {
+	if o.lfu != nil {
+		o.lfu.init(size)
+		return
+	}
+	o.lru.init(size)
+}
+
+func (o *order) grow(n int) {
+	if o.lfu != nil {
+		o.lfu.grow(n)
+		return
+	}
+	o.lru.grow(n)
+}
+
+func (o *order) insert(i uint32) {
+	if o.lfu != nil {
+		o.lfu.insert(i)
+		return
+	}
+	o.lru.insert(i)
+}
+
+func (o *order) hit(i uint32) {
+	if o.lfu != nil {
+		o.lfu.hit(i)
+		return
+	}
+	o.lru.hit(i)
+}
+
+func (o *order) update(i uint32) {
+	if o.lfu != nil {
+		o.lfu.update(i)
+		return
+	}
+	o.lru.update(i)
+}
+
+func (o *order) remove(i uint32) {
+	if o.lfu != nil {
+		o.lfu.remove(i)
+		return
+	}
+	o.lru.remove(i)
+}
+
+func (o *order) victim(except uint32) uint32 {
+	if o.lfu != nil {
+		return o.lfu.victim(except)
+	}
+	return o.lru.victim(except)
+}
+
+func (o *order) walk(yield func(uint32) bool) {
+	if o.lfu != nil {
+		o.lfu.walk(yield)
+		return
+	}
+	o.lru.walk(yield)
+}
+
+// resize tells the policy the shard's new capacity (noLimit: none).
+func (o *order) resize(capacity int) {
+	if o.lfu != nil {
+		o.lfu.bound = capacity != noLimit
+		if o.lfu.bound {
+			o.lfu.setSize(capacity)
+		} else if o.lfu.size == 0 {
+			o.lfu.setSize(64)
+		}
+	}
+}
