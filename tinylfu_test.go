@@ -1,0 +1,156 @@
+package minicache
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"pgregory.net/rapid"
+)
+
+// TestPropertyWTinyLFU drives a W-TinyLFU cache with random operations and
+// checks what the policy must keep whatever it chooses to evict: the
+// capacity is never exceeded; every entry present holds the last value
+// written to its key; an entry leaves only by eviction, expiry, deletion or
+// replacement, and each departure is reported once; the policy's state stays
+// bounded by the capacity.
+func TestPropertyWTinyLFU(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rapid.Check(inBubble{t}, func(t *rapid.T) {
+			capacity := rapid.IntRange(1, 40).Draw(t, "capacity")
+			shards := rapid.IntRange(1, 3).Draw(t, "shards")
+			opt, removed := recorder[int, int]()
+			c := New[int, int](WithCapacity(capacity), WithShards(shards), WithPolicy(WTinyLFU), opt)
+			defer c.Close()
+			model := map[int]int{}     // the last value written to each live key
+			deadline := map[int]bool{} // keys ever written with a TTL: they may expire
+			sketchWords := make([]int, len(c.c.shards))
+			for i := range c.c.shards {
+				sketchWords[i] = len(c.c.shards[i].order.lfu.sk.table)
+			}
+			key := rapid.IntRange(0, 3*capacity)
+			next := 0 // every write stores a value of its own, so removals name it
+			value := func() int { next++; return next }
+			t.Repeat(map[string]func(*rapid.T){
+				"Set": func(t *rapid.T) {
+					k, v := key.Draw(t, "k"), value()
+					c.Set(k, v)
+					model[k] = v
+				},
+				"SetWithTTL": func(t *rapid.T) {
+					k, v := key.Draw(t, "k"), value()
+					c.SetWithTTL(k, v, time.Duration(rapid.IntRange(1, 50).Draw(t, "ms"))*time.Millisecond)
+					model[k] = v
+					deadline[k] = true
+				},
+				"Get": func(t *rapid.T) {
+					k := key.Draw(t, "k")
+					v, ok := c.Get(k)
+					if ok {
+						assert.Equal(t, model[k], v)
+					}
+				},
+				"Delete": func(t *rapid.T) {
+					k := key.Draw(t, "k")
+					c.Delete(k)
+					delete(model, k)
+				},
+				"Compute": func(t *rapid.T) {
+					k := key.Draw(t, "k")
+					nv := value()
+					v, ok := c.Compute(k, func(int, time.Duration, bool) (int, time.Duration, ComputeOp) {
+						return nv, KeepTTL, ComputeStore
+					})
+					if ok {
+						model[k] = v
+					}
+				},
+				"Sleep": func(t *rapid.T) {
+					time.Sleep(time.Duration(rapid.IntRange(1, 30).Draw(t, "sleep")) * time.Millisecond)
+				},
+				"": func(t *rapid.T) {
+					for _, r := range removed() {
+						switch r.Cause {
+						case CauseEvicted, CauseExpired:
+							if r.Cause == CauseExpired && !deadline[r.Key] {
+								t.Fatalf("key %d without a deadline expired", r.Key)
+							}
+							if v, ok := model[r.Key]; ok && v == r.Value {
+								delete(model, r.Key)
+							}
+						case CauseDeleted, CauseReplaced:
+						default:
+							t.Fatalf("unexpected removal %+v", r)
+						}
+					}
+					n := 0
+					for e := range c.Entries() {
+						n++
+						v, ok := model[e.Key]
+						if !ok || v != e.Value {
+							t.Fatalf("cache holds %d=%d, the model %v (present %v)", e.Key, e.Value, v, ok)
+						}
+					}
+					if n > capacity {
+						t.Fatalf("%d entries, capacity %d", n, capacity)
+					}
+					for k := range model {
+						if _, ok := c.Peek(k); !ok && !deadline[k] {
+							t.Fatalf("key %d left without a reported removal", k)
+						}
+					}
+					for i := range c.c.shards {
+						s := &c.c.shards[i]
+						s.mu.Lock()
+						lfu := s.order.lfu
+						if len(lfu.sk.table) != sketchWords[i] || len(lfu.links) > s.capacity+1 || lfu.len() != s.slab.len {
+							t.Fatalf("shard %d: policy state out of bounds: sketch %d words, %d links, %d listed, %d entries",
+								i, len(lfu.sk.table), len(lfu.links), lfu.len(), s.slab.len)
+						}
+						s.mu.Unlock()
+					}
+				},
+			})
+		})
+	})
+}
+
+func TestWTinyLFUResistsAScan(t *testing.T) {
+	c := New[int, int](WithCapacity(100), WithPolicy(WTinyLFU))
+	for range 20 { // a hot set, read often
+		for k := range 50 {
+			if _, ok := c.Get(k); !ok {
+				c.Set(k, k)
+			}
+		}
+	}
+	for k := 1000; k < 11000; k++ { // a scan of one-off keys
+		c.Set(k, k)
+	}
+	hot := 0
+	for k := range 50 {
+		if _, ok := c.Peek(k); ok {
+			hot++
+		}
+	}
+	assert.GreaterOrEqual(t, hot, 45, "the scan must not flush the hot set")
+	l := New[int, int](WithCapacity(100))
+	for k := range 50 {
+		l.Set(k, k)
+	}
+	for k := 1000; k < 11000; k++ {
+		l.Set(k, k)
+	}
+	for k := range 50 {
+		_, ok := l.Peek(k)
+		assert.False(t, ok, "LRU, for contrast, keeps only the scan")
+	}
+}
+
+func TestPolicyString(t *testing.T) {
+	assert.Equal(t, "lru", LRU.String())
+	assert.Equal(t, "w-tinylfu", WTinyLFU.String())
+	assert.Equal(t, "Policy(9)", Policy(9).String())
+	assert.Panics(t, func() { New[int, int](WithPolicy(Policy(9))) })
+}
