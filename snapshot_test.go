@@ -150,7 +150,7 @@ func TestSnapshotHugeLengthDoesNotAllocate(t *testing.T) {
 	var buf bytes.Buffer
 	_, err := New[string, string]().Save(&buf)
 	require.NoError(t, err)
-	header := buf.Bytes()[:buf.Len()-6] // without the end frame
+	header := buf.Bytes()[:buf.Len()-6]                      // without the end frame
 	frame := []byte{'E', 0x01, 0x80, 0x80, 0x80, 0x80, 0x08} // one entry in 2 GiB
 	in := append(bytes.Clone(header), frame...)
 	c := New[string, string]()
