@@ -141,10 +141,10 @@ func cmdExpire(c *conn, args [][]byte) {
 	ttl := time.Duration(-1)
 	if name == "expireat" || name == "pexpireat" {
 		if d := time.UnixMilli(when).Sub(now); d > 0 {
-			ttl = d
+			ttl = capTTL(d, now)
 		}
 	} else if when > 0 {
-		ttl = msDuration(when)
+		ttl = msDuration(when, now)
 	}
 	key := string(args[1])
 	if flags == 0 {

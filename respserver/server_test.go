@@ -135,7 +135,7 @@ func TestPipelineBackpressure(t *testing.T) {
 	cmd := encode("GET", "k")
 	sent := 0
 	c.nc.SetWriteDeadline(time.Now().Add(500 * time.Millisecond))
-	var rest []byte // what the timed-out write left unsent
+	var rest []byte        // what the timed-out write left unsent
 	for sent < 1_000_000 { // 1 GB of replies if the server kept reading
 		if n, err := c.nc.Write(cmd); err != nil {
 			var ne net.Error

@@ -105,22 +105,30 @@ func (c *conn) parseExpiry(e expiry, arg []byte, cmd string) (time.Duration, boo
 		if d <= 0 {
 			return -1, true
 		}
-		return d, true
+		return capTTL(d, now), true
 	}
 	if ms > math.MaxInt64-now.UnixMilli() {
 		c.w.error("ERR invalid expire time in '" + cmd + "' command")
 		return 0, false
 	}
-	return msDuration(ms), true
+	return msDuration(ms, now), true
 }
 
-// msDuration converts milliseconds to a duration, saturating at about 292
-// years (the longest time.Duration).
-func msDuration(ms int64) time.Duration {
-	if ms > math.MaxInt64/int64(time.Millisecond) {
-		return math.MaxInt64 - 1
+// msDuration converts milliseconds to a time to live from now, cut so that
+// the deadline stays within the cache's clock (Unix nanoseconds in an int64,
+// up to the year 2262): a longer one would mean no deadline at all.
+func msDuration(ms int64, now time.Time) time.Duration {
+	d := time.Duration(math.MaxInt64)
+	if ms <= math.MaxInt64/int64(time.Millisecond) {
+		d = time.Duration(ms) * time.Millisecond
 	}
-	return time.Duration(ms) * time.Millisecond
+	return capTTL(d, now)
+}
+
+// capTTL cuts a time to live so that now + d is a deadline the cache can
+// hold (see msDuration).
+func capTTL(d time.Duration, now time.Time) time.Duration {
+	return min(d, time.Duration(math.MaxInt64-now.UnixNano())-time.Second)
 }
 
 func cmdGet(c *conn, args [][]byte) {
@@ -294,6 +302,11 @@ func cmdGetEx(c *conn, args [][]byte) {
 	case expPersist:
 		v, ok = c.s.cache.GetAndExpire(key, minicache.NoExpiration)
 	default:
+		// Redis looks the key up before it checks the expire time.
+		if _, found := c.s.cache.Peek(key); !found {
+			v, ok = c.s.cache.Get(key) // a miss, counted as Redis does
+			break
+		}
 		ttl, valid := c.parseExpiry(e, expArg, "getex")
 		if !valid {
 			return
