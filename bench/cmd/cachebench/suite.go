@@ -19,6 +19,7 @@ import (
 	"github.com/minicache/minicache/bench/internal/adapter"
 	"github.com/minicache/minicache/bench/internal/report"
 	"github.com/minicache/minicache/bench/internal/result"
+	"github.com/minicache/minicache/bench/internal/traces"
 	"github.com/minicache/minicache/bench/internal/workload"
 )
 
@@ -123,6 +124,16 @@ func plan(s settings, specs []adapter.Spec) [][]workload.Unit {
 				once = append(once, workload.Unit{Workload: result.HitRatio, Keys: "int",
 					Trace: trace, Capacity: c, TraceLen: s.hitTraceLen})
 			}
+		}
+		// The real traces, when the folder is there (not in a user's clone).
+		if _, ok := traces.Dir(); ok {
+			for _, t := range traces.All {
+				for _, c := range t.Sizes {
+					once = append(once, workload.Unit{Workload: result.HitRatio, Keys: "int", Trace: t.Name, Capacity: c})
+				}
+			}
+		} else {
+			fmt.Fprintln(os.Stderr, "cachebench: no ../shared/traces folder: the real-trace hit-ratio cells are skipped")
 		}
 	}
 	if want(result.Memory) {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 
 	"github.com/minicache/minicache/bench/internal/result"
 )
@@ -176,8 +177,11 @@ func Median(vs []float64) float64 {
 
 // Ours is the cache the report is about; Reference is the exact-LRU baseline,
 // which is not counted as a peer.
+// OursLFU is minicache with WithPolicy(WTinyLFU): the cell's "ours" for hit
+// ratio. Neither variant of minicache counts as a peer.
 const (
 	Ours      = "minicache"
+	OursLFU   = "minicache-wtinylfu"
 	Reference = "lru-reference"
 )
 
@@ -200,13 +204,16 @@ func Losses(t Table, cells []Cell) []Loss {
 	for _, c := range cells {
 		caches := t[c]
 		ours, ok := caches[Ours]
+		if w, wok := caches[OursLFU]; c.Workload == result.HitRatio && wok && w.OK() {
+			ours, ok = w, true // for hit ratio, the policy made for it
+		}
 		if !ok || !ours.OK() {
 			continue
 		}
 		_, higher := MainMetric(c.Workload)
 		bestName, best := "", 0.0
 		for name, st := range caches {
-			if name == Ours || name == Reference || !st.OK() {
+			if strings.HasPrefix(name, Ours) || name == Reference || !st.OK() {
 				continue
 			}
 			better := bestName == "" || (higher && st.Median > best) || (!higher && st.Median < best) ||

@@ -5,6 +5,7 @@ import (
 	"image/color"
 	"math"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gonum.org/v1/plot"
@@ -206,7 +207,7 @@ func (d *doc) ttlChart(dir string) error {
 
 func (d *doc) hitRatioCharts(dir string) error {
 	cells := d.cellsOf(result.HitRatio)
-	for _, tr := range []string{"zipf", "zipf+scan"} {
+	for _, tr := range hitTraces(cells) {
 		var sub []Cell
 		for _, c := range cells {
 			if c.Trace == tr {
@@ -217,7 +218,7 @@ func (d *doc) hitRatioCharts(dir string) error {
 			continue
 		}
 		p := plot.New()
-		p.Title.Text = "Hit ratio, " + tr + " trace (Zipf s=1.01, 1M keys)"
+		p.Title.Text = "Hit ratio, " + traceTitle(tr)
 		p.X.Label.Text = "capacity (entries, log scale)"
 		p.Y.Label.Text = "hit ratio (%)"
 		p.X.Scale = plot.LogScale{}
@@ -292,4 +293,31 @@ func shortLayout(keys string) string {
 		return "int64 → int64"
 	}
 	return "string → []byte"
+}
+
+// hitTraces returns the traces of the hit-ratio cells, in order of first
+// appearance.
+func hitTraces(cells []Cell) []string {
+	var out []string
+	for _, c := range cells {
+		if !slices.Contains(out, c.Trace) {
+			out = append(out, c.Trace)
+		}
+	}
+	return out
+}
+
+// traceTitle describes a trace for a chart's title.
+func traceTitle(tr string) string {
+	switch tr {
+	case "zipf", "zipf+scan":
+		return tr + " trace (Zipf s=1.01, 1M keys)"
+	case "oltp":
+		return "ARC OLTP trace (914k requests, 187k keys)"
+	case "p3":
+		return "ARC P3 trace (3.9M requests, 763k keys)"
+	case "loop":
+		return "LIRS loop trace (505k requests, a loop of 1011 keys)"
+	}
+	return tr + " trace"
 }

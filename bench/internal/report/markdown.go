@@ -255,7 +255,9 @@ func (d *doc) writeHitRatio(w io.Writer) {
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, "One goroutine replays the trace: Get, and Set on a miss. `zipf` is Zipf s=1.01 over 1M keys; "+
 		"`zipf+scan` inserts a scan of 20k one-off keys after every 100k Zipf requests (scan requests count as "+
-		"requests). The last column is minicache minus the exact global LRU, in percentage points.")
+		"requests). `oltp` and `p3` are the ARC traces (Megiddo and Modha, FAST 2003) and `loop` the LIRS loop "+
+		"(Jiang and Zhang, SIGMETRICS 2002), from ../shared/traces, measured only where that folder exists. "+
+		"The last column is minicache minus the exact global LRU, in percentage points.")
 	fmt.Fprintln(w)
 	extra := func(c Cell) string {
 		m, r := d.t[c][Ours], d.t[c][Reference]
@@ -275,7 +277,7 @@ func (d *doc) writeHitRatio(w io.Writer) {
 		fmt.Fprintf(w, "Identical to the exact LRU in every cell (their curves coincide in the charts): %s.\n\n",
 			strings.Join(same, ", "))
 	}
-	for _, tr := range []string{"zipf", "zipf+scan"} {
+	for _, tr := range hitTraces(cells) {
 		fmt.Fprintf(w, "![hit ratio, %s](%s.svg)\n", tr, hitRatioChart(tr))
 	}
 	fmt.Fprintln(w)

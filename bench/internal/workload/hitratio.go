@@ -3,6 +3,8 @@ package workload
 import (
 	"fmt"
 
+	"github.com/minicache/minicache/bench/internal/traces"
+
 	"github.com/minicache/minicache/bench/internal/adapter"
 )
 
@@ -21,6 +23,11 @@ const hitRatioSeed = 7
 // requests ("zipf"), or the same with scans inserted ("zipf+scan"), and the
 // number of Zipf requests in it. dir caches the trace (see CachedZipfRanks).
 func HitRatioTrace(dir, kind string, n int) ([]int64, int, error) {
+	for _, t := range traces.All {
+		if t.Name == kind {
+			return realTrace(t)
+		}
+	}
 	ranks := CachedZipfRanks(dir, hitRatioSeed, n)
 	switch kind {
 	case "zipf":
@@ -34,6 +41,23 @@ func HitRatioTrace(dir, kind string, n int) ([]int64, int, error) {
 		keys[i] = IntKey(uint64(r))
 	}
 	return keys, n, nil
+}
+
+// realTrace reads one of the real traces of ../shared/traces.
+func realTrace(t traces.Trace) ([]int64, int, error) {
+	dir, ok := traces.Dir()
+	if !ok {
+		return nil, 0, fmt.Errorf("workload: trace %s: no traces folder (../shared/traces or $MINICACHE_TRACES)", t.Name)
+	}
+	raw, err := traces.Read(dir, t.File)
+	if err != nil {
+		return nil, 0, err
+	}
+	keys := make([]int64, len(raw))
+	for i, k := range raw {
+		keys[i] = int64(k)
+	}
+	return keys, len(keys), nil
 }
 
 // HitRatio replays keys on c from one goroutine: a Get, and on a miss a Set,
