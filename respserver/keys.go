@@ -137,14 +137,18 @@ func cmdExpire(c *conn, args [][]byte) {
 			return
 		}
 	}
-	// ttl is the new time to live; ≤ 0 removes the key.
-	ttl := time.Duration(-1)
+	// at is the new deadline in Unix milliseconds, as Redis compares them
+	// for GT and LT; ttl the new time to live, ≤ 0 to remove the key.
+	at, ttl := when, time.Duration(-1)
 	if name == "expireat" || name == "pexpireat" {
 		if d := time.UnixMilli(when).Sub(now); d > 0 {
 			ttl = capTTL(d, now)
 		}
-	} else if when > 0 {
-		ttl = msDuration(when, now)
+	} else {
+		at += now.UnixMilli()
+		if when > 0 {
+			ttl = msDuration(when, now)
+		}
 	}
 	key := string(args[1])
 	if flags == 0 {
@@ -154,12 +158,16 @@ func cmdExpire(c *conn, args [][]byte) {
 	done := false
 	c.s.cache.Compute(key, func(v string, cur time.Duration, found bool) (string, time.Duration, minicache.ComputeOp) {
 		persistent := cur == minicache.NoExpiration
+		var curAt int64 // the current deadline in Unix milliseconds
+		if found && !persistent {
+			curAt = time.Now().Add(cur).UnixMilli()
+		}
 		switch {
 		case !found,
 			flags&expireNX != 0 && !persistent,
 			flags&expireXX != 0 && persistent,
-			flags&expireGT != 0 && (persistent || ttl <= cur),
-			flags&expireLT != 0 && !persistent && ttl >= cur:
+			flags&expireGT != 0 && (persistent || at <= curAt),
+			flags&expireLT != 0 && !persistent && at >= curAt:
 			return v, 0, minicache.ComputeKeep
 		}
 		done = true
