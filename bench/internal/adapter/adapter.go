@@ -96,7 +96,7 @@ func register(s Spec) {
 
 // order is the column order in tables and charts: minicache, the reference,
 // then the peers. Unknown names sort last, alphabetically.
-var order = []string{"minicache", "minicache-wtinylfu", "otter", "ristretto", "golang-lru", "golang-lru-expirable", "ttlcache", "go-cache", "lru-reference"}
+var order = []string{"minicache", "minicache-wtinylfu", "otter", "ristretto", "phuslu-lru", "go-freelru", "golang-lru", "golang-lru-expirable", "ttlcache", "go-cache", "lru-reference"}
 
 // All returns every registered cache in display order.
 func All() []Spec {
@@ -131,8 +131,5 @@ func Lookup(name string) (Spec, error) {
 
 // Unavailable names the peers the issue asks for that this machine cannot
 // fetch, with the reason; the report lists them so that nobody reads their
-// absence as a win.
-var Unavailable = []struct{ Name, Reason string }{
-	{"phuslu/lru", "github.com/phuslu/lru: the Go module proxy reachable here answers 403 (module not available)"},
-	{"go-freelru (sharded)", "github.com/elastic/go-freelru: the Go module proxy reachable here answers 403 (module not available)"},
-}
+// absence as a win. Every peer is available now.
+var Unavailable []struct{ Name, Reason string }
