@@ -57,15 +57,22 @@ var _ http.Handler = (*server)(nil)
 //
 // Every response, errors included, has Content-Type application/json. A
 // request with bad input gets a 4xx status and a body {"error": "..."} that
-// says what is wrong: 400 for malformed JSON or an invalid field, 404 for a
-// missing key or an unknown route, 405 (with an Allow header) for a method a
-// route does not support, 413 for a body or value over the limit, 401 for a
-// missing or wrong token when [WithAuthToken] is set.
+// says what is wrong: 400 for malformed JSON, an invalid field or text that
+// is not UTF-8, 404 for a missing key or an unknown route, 405 (with an
+// Allow header) for a method a route does not support, 413 for a body or
+// value over the limit or an entry heavier than the cache's whole weight
+// bound, 422 for a stored value that is not UTF-8 (a JSON string cannot
+// carry it unchanged), 401 for a missing or wrong token when
+// [WithAuthToken] is set, and 503 with Retry-After for a PUT that waited in
+// vain under [WithMaxBytesInFlight]. Keys and values are never altered.
 //
 // PUT /set stores with [minicache.Cache.SetWithTTL]; a request without ttl
 // (or with "ttl": null) passes [minicache.DefaultTTL], so the cache's own
-// default TTL applies. GET /get/{key} uses [minicache.Cache.Get] and so
-// counts a hit or a miss. The handler never closes c.
+// default TTL applies. When the cache refuses the entry as too heavy, the
+// key's old value is gone too (the cache's rule) and the answer is 413.
+// GET /get/{key} uses [minicache.Cache.Get] and so counts a hit or a miss;
+// HEAD uses [minicache.Cache.Peek] and counts nothing. The handler never
+// closes c.
 func New(c *minicache.Cache[string, string], opts ...Option) http.Handler {
 	if c == nil {
 		panic("httpserver: New called with a nil cache")
