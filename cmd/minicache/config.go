@@ -178,7 +178,8 @@ Every setting comes from a flag, else its environment variable, else the default
 		fmt.Fprintf(w, "  -%s, %s (default %s)\n      %s\n", s.flag, s.env, def, s.usage)
 	}
 	fmt.Fprint(w, `
-SIGINT or SIGTERM shuts the server down gracefully.
+SIGINT or SIGTERM shuts the server down gracefully; a second signal kills it.
+Invalid settings and listen failures exit with status 2.
 `)
 }
 

@@ -8,6 +8,8 @@
 //
 // Every setting has an environment variable and a flag; a flag wins over the
 // variable, which wins over the default. Run "minicache -h" for the list.
+// An invalid setting, or an address it cannot listen on, stops it at once
+// with exit status 2 and a message naming the variable or flag used.
 //
 // SIGINT or SIGTERM stops the server gracefully: it stops accepting
 // connections, lets in-flight requests finish (up to 10 seconds), closes the
