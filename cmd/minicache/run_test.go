@@ -315,3 +315,27 @@ func TestAnswersBeforeTheHandler(t *testing.T) {
 		})
 	}
 }
+
+// TestExitStatus2 runs main in a child process: a listen failure exits with
+// status 2, as every configuration error does, naming its source.
+func TestExitStatus2(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a child process")
+	}
+	exe, err := os.Executable()
+	require.NoError(t, err)
+	for _, tt := range []struct{ env, msg string }{
+		{"CACHE_HOST=999.1.1.1", "host from CACHE_HOST, port from CACHE_PORT"},
+		{"CACHE_CLEANUP_INTERVAL=1ns", "below the floor of 100ms"},
+	} {
+		cmd := exec.Command(exe)
+		cmd.Env = append(os.Environ(), "MINICACHE_TEST_MAIN=1", "CACHE_PORT=0", tt.env)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		require.ErrorAs(t, err, &ee, tt.env)
+		assert.Equal(t, 2, ee.ExitCode(), tt.env)
+		assert.Contains(t, stderr.String(), tt.msg)
+	}
+}
