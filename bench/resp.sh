@@ -16,6 +16,7 @@
 # Do not run it while other work shares the machine: the numbers are only as
 # good as the idle CPUs under them.
 set -euo pipefail
+export LC_ALL=C
 cd "$(dirname "$0")/.."
 
 N=${N:-1000000}
@@ -47,7 +48,7 @@ start_servers() {
   MC_PID=$!
   pids+=("$MC_PID")
   taskset -c "$SERVER_CPU" redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' \
-    --appendonly no --dir "$tmp" --loglevel warning &
+    --appendonly no --dir "$tmp" --loglevel warning >/dev/null &
   REDIS_PID=$!
   pids+=("$REDIS_PID")
   for port in "$MC_PORT" "$REDIS_PORT"; do
@@ -62,7 +63,7 @@ start_servers() {
 # rps PORT PIPELINE prints "TEST RPS" lines.
 rps() {
   taskset -c "$CLIENT_CPU" redis-benchmark -p "$1" -c "$CLIENTS" -P "$2" -n "$N" -r "$KEYSPACE" \
-    -t "$TESTS" --csv | awk -F'","' 'NR > 1 { gsub(/"/, ""); print $1 "\t" $2 }'
+    -t "$TESTS" --csv | awk -F, 'NR > 1 { gsub(/"/, ""); print $1 "\t" $2 }'
 }
 
 start_servers
