@@ -65,13 +65,11 @@ type Server struct {
 	started time.Time
 	runID   string
 
-	nextID     atomic.Int64 // the last client id handed out
-	closing    atomic.Bool  // set by Shutdown and Close, never cleared
-	commands   atomic.Int64 // commands processed
-	accepted   atomic.Int64 // connections accepted
-	rejected   atomic.Int64 // connections refused over max clients
-	ioBytesIn  atomic.Int64 // bytes read by closed connections
-	ioBytesOut atomic.Int64 // bytes written by closed connections
+	nextID   atomic.Int64 // the last client id handed out
+	closing  atomic.Bool  // set by Shutdown and Close, never cleared
+	commands atomic.Int64 // commands processed
+	accepted atomic.Int64 // connections accepted
+	rejected atomic.Int64 // connections refused over max clients
 
 	mu        sync.Mutex // guards listeners and conns
 	listeners map[net.Listener]struct{}
