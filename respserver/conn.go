@@ -97,7 +97,7 @@ func (c *conn) serve() {
 // drainWait is how long a connection waits for more input once the server
 // shuts down: commands already sent are served, and an idle connection
 // closes after this long.
-const drainWait = 20 * time.Millisecond
+const drainWait = 50 * time.Millisecond
 
 // flushReader is the connection as its reader sees it: before a read that
 // may block, it sends the replies written so far. Without it a client that
