@@ -184,9 +184,9 @@ func (s *Server) start(nc net.Conn) {
 // Shutdown stops the server gracefully: it closes the listeners, lets every
 // connection finish the commands its client has sent (replies included),
 // closes each connection once no more input arrives for 50 ms, and waits
-// for them all. If ctx ends
-// first, Shutdown closes the remaining connections at once, waits for their
-// goroutines and returns ctx.Err(). Shutdown does not close the cache.
+// for them all. If ctx ends first, Shutdown closes the remaining
+// connections at once, waits for their goroutines and returns ctx.Err().
+// Shutdown does not close the cache.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stop()
 	// A connection sets its read deadline and then checks closing, so after
