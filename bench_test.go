@@ -289,3 +289,34 @@ func BenchmarkOps(b *testing.B) {
 		}
 	})
 }
+
+// BenchmarkWTinyLFU measures the hot paths under WithPolicy(WTinyLFU), to
+// set beside BenchmarkGet, BenchmarkSet and BenchmarkParallel (LRU).
+func BenchmarkWTinyLFU(b *testing.B) {
+	lfu := WithPolicy(WTinyLFU)
+	b.Run("Get/int/zipf", func(b *testing.B) { benchGet(b, filled(benchInts, lfu), benchInts) })
+	b.Run("Get/string/zipf", func(b *testing.B) { benchGet(b, filled(benchStrings, lfu), benchStrings) })
+	b.Run("Set/int/zipf", func(b *testing.B) {
+		c := filled(benchInts, lfu)
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			c.Set(benchInts[i&(benchTrace-1)], int64(i))
+			i++
+		}
+	})
+	b.Run("Set/int/evicting", func(b *testing.B) {
+		c := New[int64, int64](WithCapacity(benchCapacity), lfu)
+		b.ReportAllocs()
+		i := int64(0)
+		for b.Loop() {
+			c.Set(i, i)
+			i++
+		}
+	})
+	for _, reads := range []int{100, 75, 0} {
+		b.Run("Parallel/int/reads="+strconv.Itoa(reads), func(b *testing.B) {
+			benchParallel(b, filled(benchInts, lfu), benchInts, reads)
+		})
+	}
+}
