@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/minicache/minicache"
 )
 
 // config is the effective configuration of the server.
@@ -24,6 +26,9 @@ type config struct {
 	maxMemory       uint64
 	maxConnections  int
 	authToken       string
+	policy          minicache.Policy
+	snapshotPath    string
+	snapshotEvery   time.Duration
 
 	// source names where each setting came from, by variable name:
 	// "flag -port", "CACHE_PORT" or "default of CACHE_PORT".
@@ -77,7 +82,39 @@ var settings = []setting{
 		}},
 	{"CACHE_MAX_MEMORY", "max-memory", "0",
 		"bound on the bytes of keys plus values, LRU-evicting beyond it: a byte count or a size such as 512KiB, 64MiB, 1GB (0: no bound)",
-		func(c *config, v string) (err error) { c.maxMemory, err = parseSize(v); return err }},
+		func(c *config, v string) (err error) {
+			c.maxMemory, err = parseSize(v)
+			if err == nil && c.maxMemory > minicache.MaxWeightLimit {
+				return fmt.Errorf("too large: at most %d bytes (4 EiB)", uint64(minicache.MaxWeightLimit))
+			}
+			return err
+		}},
+	{"CACHE_EVICTION_POLICY", "eviction-policy", "allkeys-lru",
+		"what a full cache evicts, named after Redis's maxmemory-policy: allkeys-lru (the least recently used) or allkeys-lfu (adaptive W-TinyLFU: recency and frequency, best where the working set exceeds the cache)",
+		func(c *config, v string) error {
+			switch strings.ToLower(v) {
+			case "allkeys-lru":
+				c.policy = minicache.LRU
+			case "allkeys-lfu":
+				c.policy = minicache.WTinyLFU
+			default:
+				return errors.New("not allkeys-lru or allkeys-lfu (every key may be evicted: Redis's volatile-*, allkeys-random and noeviction policies are not offered)")
+			}
+			return nil
+		}},
+	{"CACHE_SNAPSHOT_PATH", "snapshot-path", "",
+		"file the cache is saved to and loaded from at start, for warm restarts; its directory must exist and be writable (empty: no snapshots)",
+		func(c *config, v string) error { c.snapshotPath = v; return nil }},
+	{"CACHE_SNAPSHOT_INTERVAL", "snapshot-interval", "0",
+		"how often a snapshot is saved in the background, in seconds or as a Go duration, at least 1s (0: only at shutdown)",
+		func(c *config, v string) (err error) {
+			d, err := parseSeconds(v)
+			if err == nil && d != 0 && d < time.Second {
+				return errors.New("below the floor of 1s (0 saves only at shutdown)")
+			}
+			c.snapshotEvery = d
+			return err
+		}},
 	{"CACHE_MAX_CONNECTIONS", "max-connections", "1024",
 		"most client connections served at once; more wait in the listen backlog until one closes (0: no bound)",
 		func(c *config, v string) error {

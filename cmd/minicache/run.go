@@ -15,6 +15,7 @@ import (
 
 	"github.com/minicache/minicache"
 	"github.com/minicache/minicache/httpserver"
+	"github.com/minicache/minicache/internal/persist"
 )
 
 // Limits of the HTTP server, so that a slow or hostile client cannot hold it.
@@ -98,16 +99,38 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memLimit))
 	}
 
-	opts := []minicache.Option{
+	// Entries are always weighed, so that the memory bound can be set at
+	// run time (CONFIG SET maxmemory) even when it starts unbounded.
+	cache := minicache.New[string, string](
 		minicache.WithCapacity(cfg.maxEntries),
 		minicache.WithDefaultTTL(cfg.defaultTTL),
 		minicache.WithCleanupInterval(cfg.cleanupInterval),
-	}
-	if cfg.maxMemory > 0 {
-		opts = append(opts, minicache.WithMaxWeight(cfg.maxMemory), minicache.WithWeigher(weigh))
-	}
-	cache := minicache.New[string, string](opts...)
+		minicache.WithMaxWeight(cfg.maxMemory),
+		minicache.WithWeigher(weigh),
+		minicache.WithPolicy(cfg.policy),
+	)
 	defer cache.Close()
+
+	var snap *persist.Snapshotter
+	if cfg.snapshotPath != "" {
+		if snap, err = persist.New(cfg.snapshotPath, cache, logger); err != nil {
+			ln.Close()
+			return &configError{fmt.Sprintf("invalid %s=%q: %v", cfg.source["CACHE_SNAPSHOT_PATH"], cfg.snapshotPath, err)}
+		}
+		if _, err := snap.Load(); err != nil {
+			ln.Close()
+			return fmt.Errorf("%w (the file is left as it is: move it away to start empty)", err)
+		}
+	}
+	snapCtx, stopSnaps := context.WithCancel(context.Background())
+	snapsDone := make(chan struct{})
+	go func() {
+		defer close(snapsDone)
+		if snap != nil && cfg.snapshotEvery > 0 {
+			snap.Run(snapCtx, cfg.snapshotEvery)
+		}
+	}()
+	defer func() { stopSnaps(); <-snapsDone }()
 
 	srv := &http.Server{
 		Handler: httpserver.New(cache,
@@ -135,6 +158,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		slog.Int64("max_bytes_in_flight", inFlight),
 		slog.Int64("gomemlimit", memLimit),
 		slog.String("log_level", cfg.logLevel.String()),
+		slog.String("eviction_policy", cfg.policy.String()),
+		slog.String("snapshot_path", cfg.snapshotPath),
+		slog.Duration("snapshot_interval", cfg.snapshotEvery),
 		slog.Bool("auth", cfg.authToken != ""))
 	if cfg.authToken == "" && !isLoopback(ln.Addr()) {
 		logger.Warn("listening beyond loopback without CACHE_AUTH_TOKEN: anyone who can reach the port can read and write the cache")
@@ -154,6 +180,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		srv.Close() // the wait is over: cut the requests still running
 	}
 	<-served // http.ErrServerClosed
+	stopSnaps()
+	<-snapsDone
+	var saveErr error
+	if snap != nil {
+		snap.Wait() // a background save in progress
+		saveErr = snap.Save().Err
+	}
 	st, entries := cache.Stats(), cache.Len()
 	cache.Close()
 
@@ -163,6 +196,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		slog.Int("entries", entries),
 		slog.Uint64("hits", st.Hits),
 		slog.Uint64("misses", st.Misses))
+	if saveErr != nil {
+		return fmt.Errorf("saving the snapshot at shutdown: %w", saveErr)
+	}
 	return nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"net/http"
@@ -141,7 +142,7 @@ func TestEndToEnd(t *testing.T) {
 	}()
 	base := "http://" + waitForAddr(t, stderr.String)
 	logs := stderr.String()
-	assert.Contains(t, logs, "max_entries=2 default_ttl=5m0s cleanup_interval=1m0s max_memory=1024 max_connections=1024 max_bytes_in_flight=16777216 gomemlimit=50332672 log_level=DEBUG auth=true")
+	assert.Contains(t, logs, "max_entries=2 default_ttl=5m0s cleanup_interval=1m0s max_memory=1024 max_connections=1024 max_bytes_in_flight=16777216 gomemlimit=50332672 log_level=DEBUG eviction_policy=lru snapshot_path=\"\" snapshot_interval=0s auth=true")
 	assert.NotContains(t, logs, "tok ", "the token is never logged")
 
 	auth := []string{"Authorization", "Bearer tok"}
@@ -338,4 +339,79 @@ func TestExitStatus2(t *testing.T) {
 		assert.Equal(t, 2, ee.ExitCode(), tt.env)
 		assert.Contains(t, stderr.String(), tt.msg)
 	}
+}
+
+// serve runs the server with the given environment until the returned stop
+// is called, and returns its base URL, its logs and stop, which returns
+// run's error.
+func serve(t *testing.T, kv ...string) (base string, logs func() string, stop func() error) {
+	t.Helper()
+	var stderr syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, env(append([]string{"CACHE_PORT", "0"}, kv...)...), io.Discard, &stderr) }()
+	base = "http://" + waitForAddr(t, stderr.String)
+	var once sync.Once
+	var err error
+	stop = func() error {
+		once.Do(func() { cancel(); err = <-done })
+		return err
+	}
+	t.Cleanup(func() { stop() })
+	return base, stderr.String, stop
+}
+
+func TestSnapshotWarmRestart(t *testing.T) {
+	path := t.TempDir() + "/cache.snap"
+	base, logs, stop := serve(t, "CACHE_SNAPSHOT_PATH", path)
+	status, body := call(t, "PUT", base+"/set", `{"key":"short","value":"lived","ttl":3}`)
+	require.Equal(t, 200, status, body)
+	status, body = call(t, "PUT", base+"/set", `{"key":"user:1","value":"Ada","ttl":3600}`)
+	require.Equal(t, 200, status, body)
+	require.NoError(t, stop())
+	assert.Regexp(t, `msg="snapshot saved" path=\S+ entries=2 bytes=\d+ took=`, logs())
+
+	time.Sleep(3100 * time.Millisecond) // "short" expires while the server is down
+	base, logs, stop = serve(t, "CACHE_SNAPSHOT_PATH", path, "CACHE_SNAPSHOT_INTERVAL", "1")
+	assert.Contains(t, logs(), `msg="snapshot loaded"`)
+	assert.Contains(t, logs(), "entries=1", "the expired entry is skipped")
+	status, body = call(t, "GET", base+"/get/user:1", "")
+	assert.Equal(t, 200, status)
+	assert.JSONEq(t, `{"key":"user:1","value":"Ada"}`, body)
+	status, _ = call(t, "GET", base+"/get/short", "")
+	assert.Equal(t, 404, status)
+	require.Eventually(t, func() bool { return strings.Count(logs(), `msg="snapshot saved"`) >= 1 },
+		5*time.Second, 50*time.Millisecond, "the interval saves in the background")
+	require.NoError(t, stop())
+}
+
+func TestDamagedSnapshotStopsTheStart(t *testing.T) {
+	path := t.TempDir() + "/cache.snap"
+	damaged := []byte("MCSNAP\x01 not really")
+	require.NoError(t, os.WriteFile(path, damaged, 0o644))
+	err := run(context.Background(), nil, env("CACHE_PORT", "0", "CACHE_SNAPSHOT_PATH", path), io.Discard, io.Discard)
+	require.Error(t, err)
+	var ce *configError
+	assert.False(t, errors.As(err, &ce), "a damaged file is not a configuration error")
+	assert.Contains(t, err.Error(), path)
+	assert.Contains(t, err.Error(), "invalid snapshot")
+	after, _ := os.ReadFile(path)
+	assert.Equal(t, damaged, after, "the file is left for the operator")
+
+	err = run(context.Background(), nil, env("CACHE_PORT", "0", "CACHE_SNAPSHOT_PATH", t.TempDir()+"/missing/cache.snap"), io.Discard, io.Discard)
+	require.ErrorAs(t, err, &ce)
+	assert.Contains(t, err.Error(), `invalid CACHE_SNAPSHOT_PATH=`)
+	assert.Contains(t, err.Error(), "snapshot directory")
+}
+
+func TestEvictionPolicyLFU(t *testing.T) {
+	base, logs, stop := serve(t, "CACHE_EVICTION_POLICY", "allkeys-lfu", "CACHE_MAX_ENTRIES", "100")
+	assert.Contains(t, logs(), "eviction_policy=w-tinylfu")
+	for i := range 300 {
+		status, body := call(t, "PUT", base+"/set", `{"key":"k`+strconv.Itoa(i)+`","value":"v"}`)
+		require.Equal(t, 200, status, body)
+	}
+	_, body := call(t, "GET", base+"/stats", "")
+	assert.Contains(t, body, `"total_entries":100`)
+	require.NoError(t, stop())
 }
