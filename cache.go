@@ -330,6 +330,12 @@ func (c *Cache[K, V]) SetCapacity(n int) {
 	c.c.setCapacity(n)
 }
 
+// Policy returns the eviction policy the cache was built with (see
+// [WithPolicy]).
+func (c *Cache[K, V]) Policy() Policy {
+	return c.c.policy
+}
+
 // MaxWeight returns the bound on the total weight, 0 when unbounded.
 func (c *Cache[K, V]) MaxWeight() uint64 {
 	if c.c.bound == nil {

@@ -18,6 +18,7 @@ type core[K comparable, V any] struct {
 	weigher  func(K, V) uint64        // nil when entries are not weighed
 	onRemove func(K, V, RemovalCause) // nil when nobody listens
 	bound    *weightBound             // nil when entries are not weighed
+	policy   Policy
 
 	done        context.Context    // canceled by close
 	cancel      context.CancelFunc // cancels done
@@ -44,6 +45,7 @@ func newCore[K comparable, V any](cfg *config) *core[K, V] {
 		ttl:      NoExpiration,
 		weigher:  typed[func(K, V) uint64]("WithWeigher", cfg.weigher),
 		onRemove: typed[func(K, V, RemovalCause)]("WithRemovalCallback", cfg.onRemove),
+		policy:   cfg.policy,
 	}
 	if cfg.ttl > 0 {
 		c.ttl = cfg.ttl

@@ -153,4 +153,6 @@ func TestPolicyString(t *testing.T) {
 	assert.Equal(t, "w-tinylfu", WTinyLFU.String())
 	assert.Equal(t, "Policy(9)", Policy(9).String())
 	assert.Panics(t, func() { New[int, int](WithPolicy(Policy(9))) })
+	assert.Equal(t, WTinyLFU, New[int, int](WithPolicy(WTinyLFU)).Policy())
+	assert.Equal(t, LRU, New[int, int]().Policy())
 }
