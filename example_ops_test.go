@@ -175,3 +175,31 @@ func ExampleCache_Save() {
 	// 2 <nil> ada
 	// true minicache: invalid snapshot: not a minicache snapshot
 }
+
+// W-TinyLFU keeps what is used often through a scan that would flush an LRU
+// cache.
+func ExampleWithPolicy() {
+	for _, p := range []minicache.Policy{minicache.LRU, minicache.WTinyLFU} {
+		c := minicache.New[int, int](minicache.WithCapacity(100), minicache.WithPolicy(p))
+		for range 10 { // a hot set, read again and again
+			for k := range 50 {
+				if _, ok := c.Get(k); !ok {
+					c.Set(k, k)
+				}
+			}
+		}
+		for k := 1000; k < 2000; k++ { // one pass over cold keys
+			c.Set(k, k)
+		}
+		hot := 0
+		for k := range 50 {
+			if _, ok := c.Peek(k); ok {
+				hot++
+			}
+		}
+		fmt.Printf("%s keeps %d of 50 hot keys\n", c.Policy(), hot)
+	}
+	// Output:
+	// lru keeps 0 of 50 hot keys
+	// w-tinylfu keeps 50 of 50 hot keys
+}
