@@ -11,8 +11,8 @@ import (
 )
 
 // conn is one client connection. Its goroutine owns the reader, the writer
-// and the fields above mu; other goroutines (CLIENT LIST, INFO) read only
-// the fields mu guards.
+// and the plain fields; other goroutines (CLIENT LIST) read only the
+// atomics and the fields mu guards.
 type conn struct {
 	s       *Server
 	nc      net.Conn

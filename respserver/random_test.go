@@ -45,7 +45,7 @@ func randomCommand(r *rand.Rand) []string {
 		return nil
 	}
 	var c []string
-	switch r.IntN(28) {
+	switch r.IntN(29) {
 	case 0:
 		c = []string{"GET", key()}
 	case 1:
@@ -127,6 +127,19 @@ func randomCommand(r *rand.Rand) []string {
 		c = []string{"PTTL", key()}
 	case 26:
 		c = []string{"PEXPIRETIME", key()}
+	case 27:
+		switch r.IntN(5) {
+		case 0:
+			c = []string{"HELLO", pick("2", "3")} // switches the encoding mid-stream
+		case 1:
+			c = []string{"CLIENT", "SETNAME", pick("x", "a b", "")}
+		case 2:
+			c = []string{"CLIENT", "GETNAME"}
+		case 3:
+			c = []string{"CONFIG", "GET", pick("maxmemory", "maxmemory-policy", "save", "appendonly", "nothing")}
+		default:
+			c = []string{"RESET"}
+		}
 	default:
 		c = []string{"GET", key()}
 	}
@@ -154,6 +167,8 @@ func TestDifferentialRandom(t *testing.T) {
 				st.cmp = "ttl" // the servers read their clocks a moment apart
 			case "KEYS":
 				st.cmp = "sort"
+			case "HELLO":
+				st.cmp = "kind" // the map holds the client id
 			}
 			w, g := want.do(args...), got.do(args...)
 			history = append(history, strconv.Quote(strings.Join(args, " "))+" → "+w.String()+" / "+g.String())
@@ -165,6 +180,9 @@ func TestDifferentialRandom(t *testing.T) {
 				}
 			} else if st.cmp == "sort" {
 				w, g = w.sorted(), g.sorted()
+			} else if st.cmp == "kind" {
+				require.Equal(t, w.kind, g.kind, "%q", args)
+				continue
 			}
 			require.Equal(t, w.String(), g.String(), "RESP%s, after:\n%s", proto, strings.Join(history[max(0, len(history)-15):], "\n"))
 		}
