@@ -69,6 +69,10 @@ type Features struct {
 	// IntKeys: the cache accepts int64 keys natively (go-cache takes only
 	// strings).
 	IntKeys bool
+	// ReadOnly: not a cache but a ceiling to compare with, safe only for
+	// concurrent reads after a single-goroutine fill: it runs the 100/0
+	// throughput mix and the memory workload only.
+	ReadOnly bool
 }
 
 // Spec describes one cache under test.
@@ -96,7 +100,7 @@ func register(s Spec) {
 
 // order is the column order in tables and charts: minicache, the reference,
 // then the peers. Unknown names sort last, alphabetically.
-var order = []string{"minicache", "minicache-wtinylfu", "otter", "ristretto", "phuslu-lru", "go-freelru", "golang-lru", "golang-lru-expirable", "ttlcache", "go-cache", "lru-reference"}
+var order = []string{"minicache", "minicache-wtinylfu", "otter", "ristretto", "phuslu-lru", "go-freelru", "map-ceiling", "golang-lru", "golang-lru-expirable", "ttlcache", "go-cache", "lru-reference"}
 
 // All returns every registered cache in display order.
 func All() []Spec {

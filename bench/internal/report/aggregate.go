@@ -183,6 +183,8 @@ const (
 	Ours      = "minicache"
 	OursLFU   = "minicache-wtinylfu"
 	Reference = "lru-reference"
+	// Ceiling is the bare map read without locking: a bound, not a peer.
+	Ceiling = "map-ceiling"
 )
 
 // Loss is one cell where minicache measured worse than the best peer.
@@ -213,7 +215,7 @@ func Losses(t Table, cells []Cell) []Loss {
 		_, higher := MainMetric(c.Workload)
 		bestName, best := "", 0.0
 		for name, st := range caches {
-			if strings.HasPrefix(name, Ours) || name == Reference || !st.OK() {
+			if strings.HasPrefix(name, Ours) || name == Reference || name == Ceiling || !st.OK() {
 				continue
 			}
 			better := bestName == "" || (higher && st.Median > best) || (!higher && st.Median < best) ||

@@ -57,6 +57,9 @@ func (u Unit) Record() result.Record {
 // Unsupported returns why spec cannot run u honestly, or "".
 func Unsupported(u Unit, spec adapter.Spec) string {
 	f := spec.Features
+	if f.ReadOnly && u.Workload != result.Memory && (u.Workload != result.Throughput || u.ReadPct != 100) {
+		return "a bare map, for reads only"
+	}
 	switch {
 	case u.Keys == "int" && spec.Int == nil:
 		return "string keys only"
