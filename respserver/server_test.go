@@ -244,6 +244,15 @@ func TestWeightBoundRefusal(t *testing.T) {
 	assert.Equal(t, `$"1024"`, c.do("CONFIG", "GET", "maxmemory").elems[1].String())
 }
 
+func TestMaxmemoryPolicy(t *testing.T) {
+	addr, _ := startServer(t, nil)
+	assert.Equal(t, `*[$"maxmemory-policy" $"allkeys-lru"]`, dial(t, addr).do("CONFIG", "GET", "maxmemory-policy").String())
+	addr, _ = startServer(t, []minicache.Option{minicache.WithPolicy(minicache.WTinyLFU)})
+	c := dial(t, addr)
+	assert.Equal(t, `*[$"maxmemory-policy" $"allkeys-lfu"]`, c.do("CONFIG", "GET", "maxmemory-policy").String())
+	assert.Contains(t, c.do("INFO", "memory").str, "maxmemory_policy:allkeys-lfu\r\n")
+}
+
 // A SET without expiry keeps no TTL even when the cache has a default TTL.
 func TestSetIgnoresDefaultTTL(t *testing.T) {
 	addr, _ := startServer(t, []minicache.Option{minicache.WithDefaultTTL(time.Minute)})

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/minicache/minicache"
 	"github.com/minicache/minicache/internal/command"
 )
 
@@ -32,8 +33,12 @@ func init() {
 // configParams returns the parameters CONFIG GET answers, in Redis's
 // spelling, with their current values.
 func (s *Server) configParams() [][2]string {
-	// Both bounds, entries and weight, evict the least recently used key.
+	// Both bounds, entries and weight, evict by the cache's policy, over
+	// all keys; W-TinyLFU is the nearest Redis has to allkeys-lfu.
 	policy := "allkeys-lru"
+	if s.cache.Policy() == minicache.WTinyLFU {
+		policy = "allkeys-lfu"
+	}
 	return [][2]string{
 		{"appendonly", "no"},
 		{"databases", "1"},
