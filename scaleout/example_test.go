@@ -52,6 +52,7 @@ func exampleRedis() (addr string, stop func()) {
 	port := ln.Addr().(*net.TCPAddr).Port
 	ln.Close()
 	cmd := exec.Command("redis-server", "--port", strconv.Itoa(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no")
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		fmt.Println("example needs redis-server:", err)
 		return "127.0.0.1:1", func() {}

@@ -14,6 +14,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
+
+	"github.com/minicache/minicache/scaleout"
 )
 
 // freePort returns a loopback port that was free a moment ago.
@@ -59,6 +61,7 @@ func start(t testing.TB, env []string, name string, args ...string) *proc {
 	p := &proc{name: name, cmd: exec.Command(name, args...), out: &syncBuffer{}}
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
+	dieWithTest(p.cmd)
 	require.NoError(t, p.cmd.Start(), "start %s", name)
 	t.Cleanup(func() {
 		p.stop(syscall.SIGTERM)
@@ -88,7 +91,10 @@ func (p *proc) stop(sig syscall.Signal) {
 // waitPing waits until a Redis-protocol server answers PING at addr.
 func waitPing(t testing.TB, addr string) {
 	t.Helper()
-	c := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: 200 * time.Millisecond})
+	// Options that work through twemproxy too, which refuses HELLO and CLIENT.
+	opt := scaleout.TwemproxyOptions(addr)
+	opt.MaxRetries, opt.DialTimeout = -1, 200*time.Millisecond
+	c := redis.NewClient(opt)
 	defer c.Close()
 	require.Eventually(t, func() bool {
 		return c.Ping(context.Background()).Err() == nil
