@@ -40,9 +40,9 @@ func TwemproxyOptions(addr string) *redis.Options {
 // error reply, and passes everything else through.
 type noHelloConn struct {
 	net.Conn
-	mu      sync.Mutex // guards wrote and reply
-	wrote   bool       // something was written: a later HELLO goes to the proxy
-	reply   []byte     // the answer to the first HELLO, not yet read
+	mu    sync.Mutex // guards wrote and reply
+	wrote bool       // something was written: a later HELLO goes to the proxy
+	reply []byte     // the answer to the first HELLO, not yet read
 }
 
 const helloReply = "-ERR unknown command 'HELLO', with args beginning with: \r\n"
