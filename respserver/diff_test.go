@@ -63,6 +63,7 @@ var scripts = map[string][]string{
 		"~kind HELLO 2 SETNAME foo", "CLIENT GETNAME", "CLIENT LIST TYPE foo", "CLIENT LIST ID x", "CLIENT LIST ID 0", "CLIENT LIST FOO",
 		"~kind CLIENT HELP", "~kind CONFIG HELP", "~kind COMMAND COUNT", "~kind INFO", "~kind INFO keyspace", "~kind CLIENT INFO",
 		"~kind CLIENT LIST", "CLIENT SETNAME \"a\\nb\"", "PING \"\"", "ECHO \"\"",
+		"~kind LASTSAVE", "BGSAVE x", "BGSAVE SCHEDULE x", "SAVE x", "LASTSAVE x",
 		"GET", "get", "SeT", "RESET", "CLIENT GETNAME",
 	},
 	"set": {

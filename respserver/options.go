@@ -31,6 +31,23 @@ type config struct {
 	idleTimeout time.Duration
 	maxBulkLen  int64
 	logger      *slog.Logger
+	saver       Saver
+}
+
+// A Saver writes snapshots of the cache, for SAVE, BGSAVE and LASTSAVE; in
+// cmd/minicache it is the snapshot file of CACHE_SNAPSHOT_PATH. Its methods
+// must be safe for concurrent use.
+type Saver interface {
+	// Save writes a snapshot and returns when it is written (SAVE).
+	Save() error
+	// Start begins a save in the background and returns at once, with an
+	// error if a save is already running (BGSAVE).
+	Start() error
+	// Saving reports whether a save is running.
+	Saving() bool
+	// LastSave returns the time of the last successful save, the zero Time
+	// before any (LASTSAVE).
+	LastSave() time.Time
 }
 
 // Option configures a [Server]. Options are plain functions with no type
@@ -67,6 +84,13 @@ func WithIdleTimeout(d time.Duration) Option {
 // default is [DefaultMaxBulkLen]; n ≤ 0 selects the default.
 func WithMaxBulkLen(n int64) Option {
 	return func(c *config) { c.maxBulkLen = n }
+}
+
+// WithSaver lets SAVE, BGSAVE and LASTSAVE write and report snapshots
+// through sv, and INFO persistence report them. Without it SAVE and BGSAVE
+// are refused and LASTSAVE answers the server's start time.
+func WithSaver(sv Saver) Option {
+	return func(c *config) { c.saver = sv }
 }
 
 // WithLogger sets the logger: connections accepted and closed at

@@ -372,3 +372,77 @@ func TestShutdownTimeout(t *testing.T) {
 	defer cancel()
 	assert.ErrorIs(t, srv.Shutdown(ctx), context.DeadlineExceeded)
 }
+
+// fakeSaver counts saves and can fail or be busy.
+type fakeSaver struct {
+	mu     sync.Mutex // guards the fields below
+	saves  int
+	busy   bool
+	fail   error
+	lastAt time.Time
+}
+
+func (f *fakeSaver) Save() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fail != nil {
+		return f.fail
+	}
+	f.saves++
+	f.lastAt = time.Unix(1700000000, 0)
+	return nil
+}
+
+func (f *fakeSaver) Start() error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.busy {
+		return errors.New("busy")
+	}
+	f.saves++
+	return nil
+}
+
+func (f *fakeSaver) Saving() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.busy
+}
+
+func (f *fakeSaver) LastSave() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.lastAt
+}
+
+func TestSaveCommands(t *testing.T) {
+	addr, _ := startServer(t, nil)
+	c := dial(t, addr)
+	off := `-"ERR snapshots are off (minicache saves only with CACHE_SNAPSHOT_PATH)"`
+	assert.Equal(t, off, c.do("SAVE").String())
+	assert.Equal(t, off, c.do("BGSAVE").String())
+	last, err := strconv.ParseInt(c.do("LASTSAVE").str, 10, 64)
+	require.NoError(t, err)
+	assert.InDelta(t, time.Now().Unix(), last, 5, "the start time before any save")
+
+	sv := &fakeSaver{}
+	addr, _ = startServer(t, nil, respserver.WithSaver(sv))
+	c = dial(t, addr)
+	assert.Equal(t, `+"OK"`, c.do("SAVE").String())
+	assert.Equal(t, `:"1700000000"`, c.do("LASTSAVE").String())
+	assert.Contains(t, c.do("INFO", "persistence").str, "rdb_last_save_time:1700000000\r\n")
+	assert.Equal(t, `+"Background saving started"`, c.do("BGSAVE").String())
+	assert.Equal(t, `-"ERR syntax error"`, c.do("BGSAVE", "x").String())
+	sv.mu.Lock()
+	sv.busy = true
+	sv.mu.Unlock()
+	assert.Equal(t, `-"ERR Background save already in progress"`, c.do("BGSAVE").String())
+	assert.Equal(t, `+"Background saving scheduled"`, c.do("BGSAVE", "SCHEDULE").String())
+	assert.Equal(t, `-"ERR Background save already in progress"`, c.do("SAVE").String())
+	assert.Contains(t, c.do("INFO", "persistence").str, "rdb_bgsave_in_progress:1\r\n")
+	sv.mu.Lock()
+	sv.busy, sv.fail = false, errors.New("disk full")
+	sv.mu.Unlock()
+	assert.Equal(t, `-"ERR"`, c.do("SAVE").String())
+	assert.Equal(t, 2, sv.saves)
+}

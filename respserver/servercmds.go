@@ -2,6 +2,7 @@ package respserver
 
 import (
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"runtime/metrics"
@@ -13,7 +14,8 @@ import (
 	"github.com/minicache/minicache/internal/command"
 )
 
-// The server commands: CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL and TIME.
+// The server commands: CONFIG, INFO, DBSIZE, FLUSHDB, FLUSHALL, TIME, and
+// SAVE, BGSAVE and LASTSAVE over a [Saver].
 func init() {
 	for _, s := range []*spec{
 		{name: "config", arity: -2},
@@ -25,6 +27,9 @@ func init() {
 		{name: "flushdb", arity: -1, flags: []string{"write"}, run: cmdFlush},
 		{name: "flushall", arity: -1, flags: []string{"write"}, run: cmdFlush},
 		{name: "time", arity: 1, flags: []string{"fast"}, run: cmdTime},
+		{name: "save", arity: 1, run: cmdSave},
+		{name: "bgsave", arity: -1, run: cmdBGSave},
+		{name: "lastsave", arity: 1, flags: []string{"fast"}, run: cmdLastSave},
 	} {
 		register(s)
 	}
@@ -161,6 +166,62 @@ func cmdTime(c *conn, _ [][]byte) {
 	c.w.bulkString(strconv.Itoa(now.Nanosecond() / 1000))
 }
 
+// errNoSaver refuses SAVE and BGSAVE on a server without a [Saver].
+const errNoSaver = "ERR snapshots are off (minicache saves only with CACHE_SNAPSHOT_PATH)"
+
+func cmdSave(c *conn, _ [][]byte) {
+	sv := c.s.cfg.saver
+	switch {
+	case sv == nil:
+		c.w.error(errNoSaver)
+	case sv.Saving():
+		c.w.error("ERR Background save already in progress")
+	default:
+		if err := sv.Save(); err != nil {
+			c.s.cfg.logger.Error("respserver: SAVE", slog.Any("err", err))
+			c.w.error("ERR")
+			return
+		}
+		c.w.ok()
+	}
+}
+
+// cmdBGSave is BGSAVE [SCHEDULE].
+func cmdBGSave(c *conn, args [][]byte) {
+	schedule := len(args) == 2 && equalFold(args[1], "schedule")
+	if len(args) > 2 || len(args) == 2 && !schedule {
+		c.w.error(errSyntax)
+		return
+	}
+	sv := c.s.cfg.saver
+	if sv == nil {
+		c.w.error(errNoSaver)
+		return
+	}
+	if err := sv.Start(); err != nil {
+		if schedule && sv.Saving() {
+			// A save is running: it will hold the data as of now or later.
+			c.w.simple("Background saving scheduled")
+			return
+		}
+		c.w.error("ERR Background save already in progress")
+		return
+	}
+	c.w.simple("Background saving started")
+}
+
+// cmdLastSave answers the Unix time of the last successful save; before
+// any, the server's start, as Redis does.
+func cmdLastSave(c *conn, _ [][]byte) {
+	at := c.s.started
+	if sv := c.s.cfg.saver; sv != nil {
+		if t := sv.LastSave(); !t.IsZero() {
+			at = t
+		}
+	}
+	c.w.int(at.Unix())
+}
+
 // infoSections lists INFO's sections in order, each with a function that
 // appends its "field:value" lines.
 var infoSections = []struct {
@@ -266,10 +327,19 @@ func human(n uint64) string {
 }
 
 func (s *Server) infoPersistence(b *strings.Builder) {
+	saving, last := 0, s.started
+	if sv := s.cfg.saver; sv != nil {
+		if sv.Saving() {
+			saving = 1
+		}
+		if t := sv.LastSave(); !t.IsZero() {
+			last = t
+		}
+	}
 	field(b, "loading", 0)
 	field(b, "async_loading", 0)
-	field(b, "rdb_changes_since_last_save", 0)
-	field(b, "rdb_bgsave_in_progress", 0)
+	field(b, "rdb_bgsave_in_progress", saving)
+	field(b, "rdb_last_save_time", last.Unix())
 	field(b, "aof_enabled", 0)
 }
 
