@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/minicache/minicache/bench/internal/result"
+	"github.com/minicache/minicache/bench/internal/workload"
 )
 
 // Cell identifies one cell of one workload, across caches and repeats.
@@ -19,10 +20,53 @@ type Cell struct {
 	Trace      string
 	TTLMode    string
 	Op         string
+	// Placement is "near" or "far" for a throughput or TTL window, from the
+	// cache-line round trip between the CPUs measured beside it (see
+	// workload.FarPlacement); near and far windows are separate cells.
+	Placement string
 }
 
 func cellOf(r result.Record) Cell {
-	return Cell{r.Workload, r.Keys, r.Mix, r.Goroutines, r.Capacity, r.Trace, r.TTLMode, r.Op}
+	c := Cell{r.Workload, r.Keys, r.Mix, r.Goroutines, r.Capacity, r.Trace, r.TTLMode, r.Op, ""}
+	if rtt, ok := r.Metrics["pingpong_ns"]; ok {
+		c.Placement = "near"
+		if rtt >= workload.FarPlacement {
+			c.Placement = "far"
+		}
+	}
+	return c
+}
+
+// recordCells returns, for each record, the cells it belongs to: its own, or,
+// for a record without a placement (an unsupported cell) in a workload whose
+// measured windows have one, every placement measured for that cell.
+func recordCells(recs []result.Record) func(result.Record) []Cell {
+	placements := map[Cell][]string{}
+	for _, r := range recs {
+		c := cellOf(r)
+		if c.Placement == "" {
+			continue
+		}
+		base := c
+		base.Placement = ""
+		if !slices.Contains(placements[base], c.Placement) {
+			placements[base] = append(placements[base], c.Placement)
+		}
+	}
+	return func(r result.Record) []Cell {
+		c := cellOf(r)
+		ps := placements[c]
+		if c.Placement != "" || len(ps) == 0 {
+			return []Cell{c}
+		}
+		var out []Cell
+		for _, p := range ps {
+			pc := c
+			pc.Placement = p
+			out = append(out, pc)
+		}
+		return out
+	}
 }
 
 // Label is a short human name of the cell, without the workload.
@@ -55,6 +99,9 @@ func (c Cell) Label() string {
 		add(c.TTLMode + " TTL")
 	}
 	add(c.Op)
+	if c.Placement != "" {
+		add(c.Placement + " CPUs")
+	}
 	return s
 }
 
@@ -105,42 +152,20 @@ func MainMetric(workload string) (name string, higherBetter bool) {
 	return "", true
 }
 
+// aggKey is one cache in one cell.
+type aggKey struct {
+	cell  Cell
+	cache string
+}
+
 // Aggregate groups records by cell and cache and takes medians over repeats.
 func Aggregate(recs []result.Record) Table {
-	type key struct {
-		cell  Cell
-		cache string
-	}
-	vals := map[key]map[string][]float64{}
+	vals := map[aggKey]map[string][]float64{}
 	t := Table{}
+	cellsOfRecord := recordCells(recs)
 	for _, r := range recs {
-		c := cellOf(r)
-		if t[c] == nil {
-			t[c] = map[string]*Stat{}
-		}
-		st := t[c][r.Cache]
-		if st == nil {
-			st = &Stat{Extra: map[string]float64{}}
-			t[c][r.Cache] = st
-		}
-		switch {
-		case r.Unsupported != "":
-			st.Unsupported = r.Unsupported
-			continue
-		case r.Metrics == nil:
-			st.Failed = r.Note
-			continue
-		}
-		if r.Note != "" {
-			st.Note = r.Note
-		}
-		st.MaxForeign = max(st.MaxForeign, r.ForeignCPU)
-		k := key{c, r.Cache}
-		if vals[k] == nil {
-			vals[k] = map[string][]float64{}
-		}
-		for m, v := range r.Metrics {
-			vals[k][m] = append(vals[k][m], v)
+		for _, c := range cellsOfRecord(r) {
+			aggregateOne(t, vals, c, r)
 		}
 	}
 	for k, ms := range vals {
@@ -158,6 +183,37 @@ func Aggregate(recs []result.Record) Table {
 		}
 	}
 	return t
+}
+
+// aggregateOne adds record r to cell c of t, collecting its metrics in vals.
+func aggregateOne(t Table, vals map[aggKey]map[string][]float64, c Cell, r result.Record) {
+	if t[c] == nil {
+		t[c] = map[string]*Stat{}
+	}
+	st := t[c][r.Cache]
+	if st == nil {
+		st = &Stat{Extra: map[string]float64{}}
+		t[c][r.Cache] = st
+	}
+	switch {
+	case r.Unsupported != "":
+		st.Unsupported = r.Unsupported
+		return
+	case r.Metrics == nil:
+		st.Failed = r.Note
+		return
+	}
+	if r.Note != "" {
+		st.Note = r.Note
+	}
+	st.MaxForeign = max(st.MaxForeign, r.ForeignCPU)
+	k := aggKey{c, r.Cache}
+	if vals[k] == nil {
+		vals[k] = map[string][]float64{}
+	}
+	for m, v := range r.Metrics {
+		vals[k][m] = append(vals[k][m], v)
+	}
 }
 
 // Median returns the median of vs (the mean of the middle two for an even

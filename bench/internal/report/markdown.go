@@ -9,6 +9,7 @@ import (
 
 	"github.com/minicache/minicache/bench/internal/adapter"
 	"github.com/minicache/minicache/bench/internal/result"
+	"github.com/minicache/minicache/bench/internal/workload"
 )
 
 // doc collects what the markdown needs.
@@ -24,11 +25,13 @@ func newDoc(recs []result.Record) *doc {
 	d := &doc{recs: recs, t: Aggregate(recs), charts: map[string][]string{}}
 	seen := map[Cell]bool{}
 	present := map[string]bool{}
+	cellsOfRecord := recordCells(recs)
 	for _, r := range recs {
-		c := cellOf(r)
-		if !seen[c] {
-			seen[c] = true
-			d.cells = append(d.cells, c)
+		for _, c := range cellsOfRecord(r) {
+			if !seen[c] {
+				seen[c] = true
+				d.cells = append(d.cells, c)
+			}
 		}
 		present[r.Cache] = true
 	}
@@ -195,7 +198,11 @@ func (d *doc) writeThroughput(w io.Writer) {
 	fmt.Fprintln(w, "## Throughput")
 	fmt.Fprintln(w)
 	fmt.Fprintf(w, "Million operations per second (all goroutines together); Zipf s=1.01 over 1M keys, "+
-		"capacity %s, prefilled with the hottest keys; Get for reads, Set for writes.\n\n", human(float64(cells[0].Capacity)))
+		"capacity %s, prefilled with the hottest keys; Get for reads, Set for writes. Each window is measured "+
+		"beside the round trip of a cache line between the two CPUs (a ping-pong of one atomic between two "+
+		"goroutines locked to OS threads): below %d ns the CPUs are *near*, otherwise *far*, and near and far "+
+		"windows are reported apart, since a cache whose hits write shared memory slows down far more when "+
+		"far.\n\n", human(float64(cells[0].Capacity)), workload.FarPlacement)
 	for _, keys := range []string{"int", "string"} {
 		for _, g := range goroutineCounts(cells) {
 			var sub []Cell
@@ -207,8 +214,9 @@ func (d *doc) writeThroughput(w io.Writer) {
 			if len(sub) == 0 {
 				continue
 			}
+			slices.SortStableFunc(sub, func(a, b Cell) int { return placementRank(a) - placementRank(b) })
 			fmt.Fprintf(w, "### %s, %d goroutines\n\n", layoutName(keys), g)
-			d.grid(w, result.Throughput, sub, func(c Cell) string { return c.Mix }, "reads/writes", true, nil, "")
+			d.grid(w, result.Throughput, sub, func(c Cell) string { return withPlacement(c.Mix, c) }, "reads/writes", true, nil, "")
 			fmt.Fprintf(w, "![throughput, %s, %d goroutines](%s.svg)\n\n", layoutName(keys), g, throughputChart(keys, g))
 		}
 	}
@@ -242,7 +250,7 @@ func (d *doc) writeTTL(w io.Writer) {
 	fmt.Fprintf(w, "Million operations per second, %s reads/writes, %d goroutines, every Set carries a TTL: "+
 		"fixed 250 ms, or varied per key over 100–400 ms (entries really expire during the window). "+
 		"Compare with the 75/25 rows of the throughput tables to see what expiry costs.\n\n", cells[0].Mix, cells[0].Goroutines)
-	d.grid(w, result.TTL, cells, func(c Cell) string { return c.Keys + ", " + c.TTLMode }, "keys, TTL", true, nil, "")
+	d.grid(w, result.TTL, cells, func(c Cell) string { return withPlacement(c.Keys+", "+c.TTLMode, c) }, "keys, TTL", true, nil, "")
 	fmt.Fprintf(w, "![TTL-heavy throughput](%s.svg)\n\n", "ttl")
 }
 
@@ -420,4 +428,23 @@ func (d *doc) sameAsReference(cells []Cell) []string {
 		}
 	}
 	return out
+}
+
+// withPlacement appends the cell's CPU placement to a row label.
+func withPlacement(label string, c Cell) string {
+	if c.Placement == "" {
+		return label
+	}
+	return label + ", " + c.Placement
+}
+
+// placementRank orders near cells before far ones.
+func placementRank(c Cell) int {
+	switch c.Placement {
+	case "near":
+		return 0
+	case "far":
+		return 1
+	}
+	return 2
 }

@@ -138,6 +138,9 @@ func measureThroughput[K comparable, V any](u Unit, c adapter.Cache[K, V], cfg a
 	adapter.Settle(c)
 	runtime.GC()
 
+	// Where the CPUs sit, next to the window it describes.
+	rtt := PingPong()
+
 	pattern := opPattern(u.ReadPct)
 	mask := len(keys) - 1
 	counters := make([]counter, u.Goroutines)
@@ -182,6 +185,9 @@ func measureThroughput[K comparable, V any](u Unit, c adapter.Cache[K, V], cfg a
 	done.Wait()
 
 	m := map[string]float64{"ops_per_sec": float64(n1-n0) / t1.Sub(t0).Seconds()}
+	if rtt > 0 {
+		m["pingpong_ns"] = (rtt + PingPong()) / 2
+	}
 	if l := c.Len(); l >= 0 {
 		m["len"] = float64(l)
 	}

@@ -57,7 +57,10 @@ func (u Unit) Record() result.Record {
 // Unsupported returns why spec cannot run u honestly, or "".
 func Unsupported(u Unit, spec adapter.Spec) string {
 	f := spec.Features
-	if f.ReadOnly && u.Workload != result.Memory && (u.Workload != result.Throughput || u.ReadPct != 100) {
+	if f.ReadOnly {
+		if u.Workload == result.Memory || (u.Workload == result.Throughput && u.ReadPct == 100) {
+			return ""
+		}
 		return "a bare map, for reads only"
 	}
 	switch {
