@@ -12,6 +12,7 @@
 #   STATS_PORT    the proxy's stats port, JSON over TCP (default 22222)
 #   RESP_PORTS    the servers' Redis-protocol ports (default "7001 7002 7003")
 #   MAX_ENTRIES   each server's -max-entries (default 1000000)
+#   SNAPSHOT_INTERVAL  each server's -snapshot-interval (default 0: a snapshot at shutdown only)
 #   MINICACHE_BIN use this binary instead of building ./cmd/minicache
 set -euo pipefail
 
@@ -21,6 +22,7 @@ PROXY_PORT="${PROXY_PORT:-22121}"
 STATS_PORT="${STATS_PORT:-22222}"
 read -r -a RESP_PORTS <<<"${RESP_PORTS:-7001 7002 7003}"
 MAX_ENTRIES="${MAX_ENTRIES:-1000000}"
+SNAPSHOT_INTERVAL="${SNAPSHOT_INTERVAL:-0}"
 BIN="${MINICACHE_BIN:-$RUN_DIR/minicache}"
 
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -65,6 +67,7 @@ start() {
     i=$((i + 1))
     local name="shard$i" args=(-host 127.0.0.1 -port 0 -resp-port "$port" -max-entries "$MAX_ENTRIES" -default-ttl 0)
     [ "$snapshots" = yes ] && args+=(-snapshot-path "$RUN_DIR/$name.snapshot")
+    [ "$snapshots" = yes ] && [ "$SNAPSHOT_INTERVAL" != 0 ] && args+=(-snapshot-interval "$SNAPSHOT_INTERVAL")
     [ -f "$RUN_DIR/$name.pid" ] && kill -0 "$(cat "$RUN_DIR/$name.pid")" 2>/dev/null && die "$name is already running (pid $(cat "$RUN_DIR/$name.pid")); run.sh stop first"
     "$BIN" "${args[@]}" >>"$RUN_DIR/$name.log" 2>&1 &
     echo $! >"$RUN_DIR/$name.pid"
