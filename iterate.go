@@ -42,18 +42,7 @@ func (c *core[K, V]) clear() {
 func (c *core[K, V]) each(yield func(*Entry[K, V]) bool) {
 	var batch []Entry[K, V]
 	for i := range c.shards {
-		s := &c.shards[i]
-		var r removals[K, V]
-		rp := c.recorder(&r)
-		c.lockSettled(s, rp)
-		batch = batch[:0]
-		s.order.walk(func(j uint32) bool {
-			e := &s.slab.entries[j]
-			batch = append(batch, Entry[K, V]{e.key, e.value, c.wallTime(s.slab.expire(j))})
-			return true
-		})
-		s.mu.Unlock()
-		c.report(rp)
+		batch = c.shardEntries(&c.shards[i], batch[:0])
 		for j := range batch {
 			if !yield(&batch[j]) {
 				return

@@ -109,10 +109,7 @@ func (c *core[K, V]) getAndExpire(k K, ttl time.Duration) (V, bool) {
 	}
 	s.hits++
 	v := s.slab.entries[i].value
-	if ttl <= 0 {
-		s.removeSlot(i, CauseExpired, rp)
-	} else {
-		s.retime(i, expireAt(&now, ttl))
+	if s.expireLocked(i, ttl, &now, rp) {
 		s.order.hit(i)
 	}
 	s.mu.Unlock()

@@ -2,6 +2,7 @@ package minicache
 
 import (
 	"sync"
+	"time"
 )
 
 // shard is one lock stripe of a cache: a bounded cache of its own with an
@@ -290,6 +291,18 @@ func (s *shard[K, V]) compactExpiry() {
 	}
 	s.expiry = live
 	s.expiry.init()
+}
+
+// expireLocked gives the live entry in slot i the time to live ttl, or
+// removes it as expired for a ttl of zero or less, and reports whether it is
+// still there.
+func (s *shard[K, V]) expireLocked(i uint32, ttl time.Duration, now *moment, r *removals[K, V]) bool {
+	if ttl <= 0 {
+		s.removeSlot(i, CauseExpired, r)
+		return false
+	}
+	s.retime(i, expireAt(now, ttl))
+	return true
 }
 
 // setCapacityLocked makes n the most live entries s holds, evicting down to

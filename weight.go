@@ -95,35 +95,30 @@ func (c *core[K, V]) fitWeight(from *shard[K, V]) {
 	n := uint32(len(c.shards))
 	start := c.victim.Add(1)
 	for j := range n {
-		s := &c.shards[(start+j)%n]
-		if s == from {
-			continue
-		}
-		var r removals[K, V]
-		rp := c.recorder(&r)
-		now := moment{clk: &c.clock}
-		s.mu.Lock()
-		for b.total.Load() > max && s.slab.len > 0 {
-			s.evict(&now, rp)
-		}
-		s.mu.Unlock()
-		c.report(rp)
-		if b.total.Load() <= max {
+		if s := &c.shards[(start+j)%n]; s != from && c.evictToFit(s, max) {
 			return
 		}
 	}
 	// Every other shard is empty: what is left over is in from.
-	if from != nil && b.total.Load() > max {
-		var r removals[K, V]
-		rp := c.recorder(&r)
-		now := moment{clk: &c.clock}
-		from.mu.Lock()
-		for b.total.Load() > max && from.slab.len > 0 {
-			from.evict(&now, rp)
-		}
-		from.mu.Unlock()
-		c.report(rp)
+	if from != nil {
+		c.evictToFit(from, max)
 	}
+}
+
+// evictToFit evicts from s while the total weight is over max, and reports
+// whether it fits now. No lock may be held.
+func (c *core[K, V]) evictToFit(s *shard[K, V], max uint64) bool {
+	b := c.bound
+	var r removals[K, V]
+	rp := c.recorder(&r)
+	now := moment{clk: &c.clock}
+	s.mu.Lock()
+	for b.total.Load() > max && s.slab.len > 0 {
+		s.evict(&now, rp)
+	}
+	s.mu.Unlock()
+	c.report(rp)
+	return b.total.Load() <= max
 }
 
 // setMaxWeight implements Cache.SetMaxWeight.

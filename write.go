@@ -177,11 +177,7 @@ func (c *core[K, V]) expire(k K, ttl time.Duration) bool {
 	s.mu.Lock()
 	i := s.liveLocked(k, h, &now, rp)
 	if i != 0 {
-		if ttl <= 0 {
-			s.removeSlot(i, CauseExpired, rp)
-		} else {
-			s.retime(i, expireAt(&now, ttl))
-		}
+		s.expireLocked(i, ttl, &now, rp)
 	}
 	s.mu.Unlock()
 	c.report(rp)
