@@ -13,7 +13,7 @@ import (
 
 // A snapshot is a stream of checksummed frames:
 //
-//	header:  "MCSNAP" version(1 byte) key-codec-name value-codec-name crc
+//	header:  "MCSNAP" version(1 byte) flags(1 byte) key-codec-name value-codec-name crc
 //	entries: 'E' count payload-length payload crc   (repeated)
 //	end:     'Z' total-entries crc
 //
@@ -21,7 +21,12 @@ import (
 // each crc is the CRC-32C (Castagnoli) of its frame's bytes before it, in
 // little-endian order. A payload holds count entries, each:
 //
-//	expiry (signed varint, Unix nanoseconds; 0: never) key-length key value-length value
+//	expiry (signed varint, Unix nanoseconds; 0: never) [frequency (1 byte)] key-length key value-length value
+//
+// The frequency, present when flag bit 0 is set (a cache with the WTinyLFU
+// policy saved it), is the sketch's estimate for the key, 0 to 15; a
+// WTinyLFU cache that loads it counts the key that often again, so a restart
+// keeps what the policy learned about popularity, not only recency.
 //
 // Entries are written least recently used first, shard by shard, so that a
 // load, which stores them in order, rebuilds each shard's recency order and,
@@ -36,6 +41,8 @@ const (
 	maxFrame = 1 << 31
 	// maxName bounds a codec name.
 	maxName = 1 << 10
+	// flagFrequency: every entry carries a frequency byte.
+	flagFrequency = 1
 )
 
 // ErrSnapshot is wrapped by every error that [Cache.Load] returns for input
@@ -60,15 +67,25 @@ func (c *Cache[K, V]) Save(w io.Writer) (int, error) {
 
 // SaveWith is [Cache.Save] with the given codecs.
 func (c *Cache[K, V]) SaveWith(w io.Writer, keys Codec[K], values Codec[V]) (int, error) {
-	sw := snapshotWriter[K, V]{w: w, keys: keys, values: values}
+	sw := snapshotWriter[K, V]{w: w, keys: keys, values: values, freq: c.c.policy == WTinyLFU}
 	if err := sw.header(); err != nil {
 		return 0, err
 	}
 	var batch []Entry[K, V]
+	var freqs []uint8
 	for i := range c.c.shards {
-		batch = c.c.shardEntries(&c.c.shards[i], batch[:0])
-		for _, e := range slices.Backward(batch) { // least recently used first
-			if err := sw.add(&e); err != nil {
+		s := &c.c.shards[i]
+		if sw.freq {
+			batch, freqs = c.c.shardEntriesFreq(s, batch[:0], freqs[:0])
+		} else {
+			batch = c.c.shardEntries(s, batch[:0])
+		}
+		for j := len(batch) - 1; j >= 0; j-- { // least recently used first
+			var f uint8
+			if sw.freq {
+				f = freqs[j]
+			}
+			if err := sw.add(&batch[j], f); err != nil {
 				return sw.total, err
 			}
 		}
@@ -96,7 +113,8 @@ func (c *Cache[K, V]) Load(r io.Reader) (int, error) {
 // snapshot was saved with.
 func (c *Cache[K, V]) LoadWith(r io.Reader, keys Codec[K], values Codec[V]) (int, error) {
 	sr := snapshotReader{r: bufio.NewReaderSize(r, 64<<10)}
-	if err := sr.header(keys.Name(), values.Name()); err != nil {
+	flags, err := sr.header(keys.Name(), values.Name())
+	if err != nil {
 		return 0, err
 	}
 	stored, seen := 0, uint64(0)
@@ -112,7 +130,7 @@ func (c *Cache[K, V]) LoadWith(r io.Reader, keys Codec[K], values Codec[V]) (int
 			if err != nil {
 				return stored, err
 			}
-			n, err := c.loadFrame(payload, count, keys, values)
+			n, err := c.loadFrame(payload, count, flags&flagFrequency != 0, keys, values)
 			stored += n
 			seen += count
 			if err != nil {
@@ -140,7 +158,7 @@ func (c *Cache[K, V]) LoadWith(r io.Reader, keys Codec[K], values Codec[V]) (int
 }
 
 // loadFrame stores the count entries of a verified payload.
-func (c *Cache[K, V]) loadFrame(p []byte, count uint64, keys Codec[K], values Codec[V]) (int, error) {
+func (c *Cache[K, V]) loadFrame(p []byte, count uint64, withFreq bool, keys Codec[K], values Codec[V]) (int, error) {
 	stored := 0
 	now := time.Now()
 	for range count {
@@ -149,6 +167,13 @@ func (c *Cache[K, V]) loadFrame(p []byte, count uint64, keys Codec[K], values Co
 			return stored, corrupt("bad expiry")
 		}
 		p = p[n:]
+		var freq uint8
+		if withFreq {
+			if len(p) == 0 || p[0] > 15 {
+				return stored, corrupt("bad frequency")
+			}
+			freq, p = p[0], p[1:]
+		}
 		kb, rest, ok := lengthPrefixed(p)
 		if !ok {
 			return stored, corrupt("bad key length")
@@ -175,6 +200,9 @@ func (c *Cache[K, V]) loadFrame(p []byte, count uint64, keys Codec[K], values Co
 		}
 		if c.SetWithDeadline(k, v, at) {
 			stored++
+			if freq > 0 && c.c.policy == WTinyLFU {
+				c.c.warm(k, freq)
+			}
 		}
 	}
 	if len(p) != 0 {
@@ -212,6 +240,35 @@ func (c *core[K, V]) shardEntries(s *shard[K, V], batch []Entry[K, V]) []Entry[K
 	return batch
 }
 
+// shardEntriesFreq is shardEntries that also appends to freqs the sketch's
+// estimate of each entry's frequency. s has the WTinyLFU policy.
+func (c *core[K, V]) shardEntriesFreq(s *shard[K, V], batch []Entry[K, V], freqs []uint8) ([]Entry[K, V], []uint8) {
+	var r removals[K, V]
+	rp := c.recorder(&r)
+	c.lockSettled(s, rp)
+	s.order.walk(func(j uint32) bool {
+		e := &s.slab.entries[j]
+		batch = append(batch, Entry[K, V]{e.key, e.value, c.wallTime(s.slab.expire(j))})
+		freqs = append(freqs, uint8(s.order.lfu.sk.estimate(s.slab.tags[j])))
+		return true
+	})
+	s.mu.Unlock()
+	c.report(rp)
+	return batch, freqs
+}
+
+// warm counts k freq more times in its shard's frequency sketch, as a
+// loaded snapshot asks.
+func (c *core[K, V]) warm(k K, freq uint8) {
+	h := c.hash(k)
+	s := c.shardFor(h)
+	s.mu.Lock()
+	for range freq {
+		s.order.lfu.sk.add(uint32(h >> 32))
+	}
+	s.mu.Unlock()
+}
+
 // snapshotWriter writes the frames of a snapshot.
 type snapshotWriter[K comparable, V any] struct {
 	w       io.Writer
@@ -220,12 +277,16 @@ type snapshotWriter[K comparable, V any] struct {
 	frame   []byte // the frame being built, from its tag on
 	payload []byte
 	scratch []byte
-	count   int // entries in payload
-	total   int // entries written
+	count   int  // entries in payload
+	total   int  // entries written
+	freq    bool // entries carry a frequency byte
 }
 
 func (sw *snapshotWriter[K, V]) header() error {
-	b := append([]byte(snapshotMagic), snapshotVersion)
+	b := append([]byte(snapshotMagic), snapshotVersion, 0)
+	if sw.freq {
+		b[len(b)-1] = flagFrequency
+	}
 	b = appendString(b, sw.keys.Name())
 	b = appendString(b, sw.values.Name())
 	b = binary.LittleEndian.AppendUint32(b, crc32.Checksum(b, castagnoli))
@@ -239,12 +300,15 @@ func appendString(b []byte, s string) []byte {
 }
 
 // add appends e to the current frame, writing the frame once it is full.
-func (sw *snapshotWriter[K, V]) add(e *Entry[K, V]) error {
+func (sw *snapshotWriter[K, V]) add(e *Entry[K, V], freq uint8) error {
 	var expiry int64
 	if !e.Expiry.IsZero() {
 		expiry = e.Expiry.UnixNano()
 	}
 	sw.payload = binary.AppendVarint(sw.payload, expiry)
+	if sw.freq {
+		sw.payload = append(sw.payload, freq)
+	}
 	var err error
 	if sw.scratch, err = sw.keys.Append(sw.scratch[:0], e.Key); err != nil {
 		return fmt.Errorf("minicache: encoding a key: %w", err)
@@ -366,37 +430,40 @@ func (sr *snapshotReader) check() error {
 	return nil
 }
 
-func (sr *snapshotReader) header(keyCodec, valueCodec string) error {
-	magic := make([]byte, len(snapshotMagic)+1)
+func (sr *snapshotReader) header(keyCodec, valueCodec string) (flags byte, err error) {
+	magic := make([]byte, len(snapshotMagic)+2)
 	if _, err := io.ReadFull(sr.r, magic); err != nil || string(magic[:len(snapshotMagic)]) != snapshotMagic {
-		return sr.fail("not a minicache snapshot")
+		return 0, sr.fail("not a minicache snapshot")
 	}
 	if v := magic[len(snapshotMagic)]; v != snapshotVersion {
-		return sr.fail(fmt.Sprintf("version %d, this build reads version %d", v, snapshotVersion))
+		return 0, sr.fail(fmt.Sprintf("version %d, this build reads version %d", v, snapshotVersion))
+	}
+	if flags = magic[len(snapshotMagic)+1]; flags&^flagFrequency != 0 {
+		return 0, sr.fail(fmt.Sprintf("unknown flags %#x", flags))
 	}
 	sr.crc = crc32.Checksum(magic, castagnoli)
 	var names [2]string
 	for i, what := range []string{"key codec", "value codec"} {
 		n, err := sr.uvarint(what)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		if n > maxName {
-			return sr.fail(what + " name too long")
+			return 0, sr.fail(what + " name too long")
 		}
 		b, err := sr.read(n, what)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		names[i] = string(b)
 	}
 	if err := sr.check(); err != nil {
-		return err
+		return 0, err
 	}
 	if names[0] != keyCodec || names[1] != valueCodec {
-		return sr.fail(fmt.Sprintf("saved with codecs %q/%q, loading with %q/%q", names[0], names[1], keyCodec, valueCodec))
+		return 0, sr.fail(fmt.Sprintf("saved with codecs %q/%q, loading with %q/%q", names[0], names[1], keyCodec, valueCodec))
 	}
-	return nil
+	return flags, nil
 }
 
 // entries reads the rest of an entries frame and returns its verified

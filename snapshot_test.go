@@ -198,3 +198,37 @@ func FuzzLoad(f *testing.F) {
 		}
 	})
 }
+
+func TestSnapshotKeepsWTinyLFUFrequencies(t *testing.T) {
+	src := New[int, int](WithCapacity(100), WithPolicy(WTinyLFU))
+	for k := range 100 {
+		src.Set(k, k)
+	}
+	for range 12 {
+		src.Get(7) // a hot key
+	}
+	var buf bytes.Buffer
+	_, err := src.Save(&buf)
+	require.NoError(t, err)
+	estimate := func(c *Cache[int, int], k int) uint64 {
+		h := c.c.hash(k)
+		s := c.c.shardFor(h)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return s.order.lfu.sk.estimate(uint32(h >> 32))
+	}
+	saved := estimate(src, 7)
+	require.GreaterOrEqual(t, saved, uint64(12))
+
+	dst := New[int, int](WithCapacity(100), WithPolicy(WTinyLFU))
+	n, err := dst.Load(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	assert.Equal(t, 100, n)
+	assert.GreaterOrEqual(t, estimate(dst, 7), saved, "the hot key is still known as hot")
+	assert.LessOrEqual(t, estimate(dst, 8), uint64(3))
+
+	lru := New[int, int](WithCapacity(100)) // an LRU cache reads the same file
+	n, err = lru.Load(bytes.NewReader(buf.Bytes()))
+	require.NoError(t, err)
+	assert.Equal(t, 100, n)
+}
