@@ -25,10 +25,11 @@ import (
 //
 //   - A value [NearCache.Get] returns was the key's value in Redis at some
 //     instant no earlier than TTL + L before the Get returns, where L is the
-//     duration of the Redis GET that loaded it (the local deadline is counted
-//     from the end of the load; L is bounded by the client's ReadTimeout,
-//     3 s by default in go-redis). A write by another process is therefore
-//     seen here at most TTL + L after it completed in Redis.
+//     time from sending the Redis GET that loaded it to storing its answer
+//     (the local deadline is counted from then; retries included, each try
+//     bounded by the client's ReadTimeout, 3 s by default in go-redis). A
+//     write by another process is therefore seen here at most TTL + L after
+//     it completed in Redis.
 //   - This process reads its own writes: once Set or Delete has returned, a
 //     Get in this process returns that write or a later one. A load that was
 //     in flight while the local entry was deleted still answers the callers

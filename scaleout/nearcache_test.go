@@ -104,7 +104,9 @@ func getCalls(t *testing.T, rdb *redis.Client) int64 {
 
 // TestNearCacheStalenessBound shows the bound NearCache documents: another
 // process's write is invisible for at most the TTL (plus the load's
-// duration), and visible after it.
+// duration), and visible after it. It runs on the wall clock, not in a
+// testing/synctest bubble: a bubble's clock cannot advance while goroutines
+// wait on a real redis-server's socket.
 func TestNearCacheStalenessBound(t *testing.T) {
 	const ttl = 300 * time.Millisecond
 	addr := startRedis(t)
