@@ -47,6 +47,9 @@ type server struct {
 
 	// bufs pools *[]byte scratch buffers for request bodies and responses.
 	bufs sync.Pool
+
+	// reqs instruments requests for GET /metrics; nil without WithMetrics.
+	reqs *requestMetrics
 }
 
 var _ http.Handler = (*server)(nil)
@@ -124,6 +127,10 @@ func New(c *minicache.Cache[string, string], opts ...Option) http.Handler {
 		r.Handle(m, "/health", s.health)
 	}
 	r.DELETE("/del/*key", s.del)
+	if s.cfg.metrics {
+		s.reqs = newRequestMetrics()
+		r.GET("/metrics", s.metricsRoute)
+	}
 	s.router = r
 	return s
 }
@@ -136,12 +143,27 @@ func (s *server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		defer rec.log(l, r)
 		w = rec
 	}
-	if s.auth && r.URL.Path != "/health" && !s.authorized(r) {
+	if s.reqs != nil {
+		s.reqs.serve(w, r, s.serve)
+		return
+	}
+	s.serve(w, r)
+}
+
+// serve checks the bearer token and routes the request.
+func (s *server) serve(w http.ResponseWriter, r *http.Request) {
+	if s.auth && !s.open(r.URL.Path) && !s.authorized(r) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="minicache"`)
 		writeError(w, errUnauthorized)
 		return
 	}
 	s.router.ServeHTTP(w, r)
+}
+
+// open reports whether path is served without a token: /health always,
+// /metrics with WithMetrics(true).
+func (s *server) open(path string) bool {
+	return path == "/health" || (path == "/metrics" && s.cfg.metricsOpen)
 }
 
 // getBuf returns an empty scratch buffer from the pool.

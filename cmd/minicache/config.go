@@ -29,6 +29,7 @@ type config struct {
 	policy          minicache.Policy
 	snapshotPath    string
 	snapshotEvery   time.Duration
+	metrics         string // "on", "open" or "off"
 
 	// source names where each setting came from, by variable name:
 	// "flag -port", "CACHE_PORT" or "default of CACHE_PORT".
@@ -101,6 +102,16 @@ var settings = []setting{
 				return errors.New("not allkeys-lru or allkeys-lfu (every key may be evicted: Redis's volatile-*, allkeys-random and noeviction policies are not offered)")
 			}
 			return nil
+		}},
+	{"CACHE_METRICS", "metrics", "on",
+		"GET /metrics in the Prometheus text format: on (behind CACHE_AUTH_TOKEN like every route), open (no token, like /health) or off",
+		func(c *config, v string) error {
+			switch v = strings.ToLower(v); v {
+			case "on", "open", "off":
+				c.metrics = v
+				return nil
+			}
+			return errors.New("not one of on, open, off")
 		}},
 	{"CACHE_SNAPSHOT_PATH", "snapshot-path", "",
 		"file the cache is saved to and loaded from at start, for warm restarts; its directory must exist and be writable (empty: no snapshots)",

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/minicache/minicache"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -21,7 +22,7 @@ func TestParseConfig(t *testing.T) {
 	defaults := config{
 		host: "127.0.0.1", port: 3000, maxEntries: 1000,
 		defaultTTL: 300 * time.Second, cleanupInterval: 60 * time.Second,
-		logLevel: slog.LevelInfo, maxConnections: 1024,
+		logLevel: slog.LevelInfo, maxConnections: 1024, metrics: "on",
 	}
 	with := func(f func(*config)) config { c := defaults; f(&c); return c }
 	tests := []struct {
@@ -38,7 +39,7 @@ func TestParseConfig(t *testing.T) {
 			"CACHE_MAX_MEMORY", "64MiB", "CACHE_AUTH_TOKEN", "tok"),
 			config{host: "0.0.0.0", port: 8080, maxEntries: 5000, defaultTTL: 600 * time.Second,
 				cleanupInterval: 5 * time.Second, logLevel: slog.LevelDebug, maxMemory: 64 << 20, authToken: "tok",
-				maxConnections: 1024}},
+				maxConnections: 1024, metrics: "on"}},
 		{"flags win over environment", []string{"-port", "9000", "-max-entries=10", "-log-level", "warn", "-max-memory", "1GB"},
 			env("CACHE_PORT", "8080", "CACHE_MAX_ENTRIES", "5000", "CACHE_LOG_LEVEL", "debug"),
 			with(func(c *config) { c.port, c.maxEntries, c.logLevel, c.maxMemory = 9000, 10, slog.LevelWarn, 1e9 })},
@@ -53,6 +54,12 @@ func TestParseConfig(t *testing.T) {
 			with(func(c *config) { c.defaultTTL = 9223372036 * time.Second })},
 		{"connections", []string{"-max-connections", "0"}, env("CACHE_MAX_CONNECTIONS", "10"),
 			with(func(c *config) { c.maxConnections = 0 })},
+		{"policy, metrics, snapshots", []string{"-eviction-policy", "ALLKEYS-LFU", "-snapshot-interval", "5m"},
+			env("CACHE_METRICS", "open", "CACHE_SNAPSHOT_PATH", "/var/lib/minicache/snap"),
+			with(func(c *config) {
+				c.policy, c.metrics = minicache.WTinyLFU, "open"
+				c.snapshotPath, c.snapshotEvery = "/var/lib/minicache/snap", 5*time.Minute
+			})},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +103,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"memory above the weight limit", nil, env("CACHE_MAX_MEMORY", "5EiB"), `invalid CACHE_MAX_MEMORY="5EiB": not a size`},
 		{"memory above the weight limit in bytes", nil, env("CACHE_MAX_MEMORY", "4611686018427387905"),
 			`invalid CACHE_MAX_MEMORY="4611686018427387905": too large: at most 4611686018427387904 bytes (4 EiB)`},
+		{"unknown metrics mode", nil, env("CACHE_METRICS", "yes"), `invalid CACHE_METRICS="yes": not one of on, open, off`},
 		{"unknown policy", nil, env("CACHE_EVICTION_POLICY", "volatile-lru"),
 			`invalid CACHE_EVICTION_POLICY="volatile-lru": not allkeys-lru or allkeys-lfu`},
 		{"snapshot interval below the floor", []string{"-snapshot-interval", "10ms"}, env(),

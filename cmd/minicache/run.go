@@ -133,11 +133,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer func() { stopSnaps(); <-snapsDone }()
 
 	srv := &http.Server{
-		Handler: httpserver.New(cache,
-			httpserver.WithLogger(logger),
-			httpserver.WithAuthToken(cfg.authToken),
-			httpserver.WithMaxBytesInFlight(inFlight),
-		),
+		Handler:           httpserver.New(cache, httpOptions(cfg, logger, inFlight, snap)...),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -159,6 +155,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		slog.Int64("gomemlimit", memLimit),
 		slog.String("log_level", cfg.logLevel.String()),
 		slog.String("eviction_policy", cfg.policy.String()),
+		slog.String("metrics", cfg.metrics),
 		slog.String("snapshot_path", cfg.snapshotPath),
 		slog.Duration("snapshot_interval", cfg.snapshotEvery),
 		slog.Bool("auth", cfg.authToken != ""))
@@ -200,6 +197,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		return fmt.Errorf("saving the snapshot at shutdown: %w", saveErr)
 	}
 	return nil
+}
+
+// httpOptions returns the REST handler's options for cfg.
+func httpOptions(cfg config, logger *slog.Logger, inFlight int64, snap *persist.Snapshotter) []httpserver.Option {
+	opts := []httpserver.Option{
+		httpserver.WithLogger(logger),
+		httpserver.WithAuthToken(cfg.authToken),
+		httpserver.WithMaxBytesInFlight(inFlight),
+	}
+	if cfg.metrics != "off" {
+		opts = append(opts, httpserver.WithMetrics(cfg.metrics == "open"))
+		if snap != nil {
+			opts = append(opts, httpserver.WithMetricsText(snap.WriteMetrics))
+		}
+	}
+	return opts
 }
 
 // isLoopback reports whether a listens on a loopback address only.

@@ -142,7 +142,7 @@ func TestEndToEnd(t *testing.T) {
 	}()
 	base := "http://" + waitForAddr(t, stderr.String)
 	logs := stderr.String()
-	assert.Contains(t, logs, "max_entries=2 default_ttl=5m0s cleanup_interval=1m0s max_memory=1024 max_connections=1024 max_bytes_in_flight=16777216 gomemlimit=50332672 log_level=DEBUG eviction_policy=lru snapshot_path=\"\" snapshot_interval=0s auth=true")
+	assert.Contains(t, logs, "max_entries=2 default_ttl=5m0s cleanup_interval=1m0s max_memory=1024 max_connections=1024 max_bytes_in_flight=16777216 gomemlimit=50332672 log_level=DEBUG eviction_policy=lru metrics=on snapshot_path=\"\" snapshot_interval=0s auth=true")
 	assert.NotContains(t, logs, "tok ", "the token is never logged")
 
 	auth := []string{"Authorization", "Bearer tok"}
@@ -382,6 +382,12 @@ func TestSnapshotWarmRestart(t *testing.T) {
 	assert.Equal(t, 404, status)
 	require.Eventually(t, func() bool { return strings.Count(logs(), `msg="snapshot saved"`) >= 1 },
 		5*time.Second, 50*time.Millisecond, "the interval saves in the background")
+	resp, err := http.Get(base + "/metrics")
+	require.NoError(t, err)
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	assert.Contains(t, string(b), "minicache_snapshot_entries 1\n")
+	assert.Contains(t, string(b), "minicache_entries 1\n")
 	require.NoError(t, stop())
 }
 

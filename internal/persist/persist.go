@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"os"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/minicache/minicache"
+	"github.com/minicache/minicache/internal/metrics"
 )
 
 // ErrSaveInProgress is returned by Start when a save is already running.
@@ -32,10 +34,11 @@ type Snapshotter struct {
 	cache  *minicache.Cache[string, string]
 	logger *slog.Logger
 
-	mu       sync.Mutex  // held for the whole of a save
-	saving   atomic.Bool // a save is running
+	mu       sync.Mutex   // held for the whole of a save
+	saving   atomic.Bool  // a save is running
 	lastSave atomic.Int64 // Unix seconds of the last successful save; 0 before it
 	last     atomic.Pointer[Result]
+	failures atomic.Uint64
 	wg       sync.WaitGroup // background saves started by Start
 }
 
@@ -138,6 +141,7 @@ func (s *Snapshotter) saveLocked() Result {
 	r := s.write()
 	s.last.Store(&r)
 	if r.Err != nil {
+		s.failures.Add(1)
 		s.logger.Error("snapshot failed", slog.String("path", s.path), slog.Any("error", r.Err))
 		return r
 	}
@@ -160,6 +164,34 @@ func (s *Snapshotter) LastSave() time.Time {
 		return time.Unix(t, 0)
 	}
 	return time.Time{}
+}
+
+// Failures returns how many saves have failed.
+func (s *Snapshotter) Failures() uint64 { return s.failures.Load() }
+
+// WriteMetrics writes the snapshot metrics in the Prometheus text format.
+func (s *Snapshotter) WriteMetrics(w io.Writer) {
+	mw := metrics.NewWriter(w)
+	if t := s.LastSave(); !t.IsZero() {
+		mw.Gauge("minicache_snapshot_last_success_timestamp_seconds",
+			"When the last snapshot was saved (or the one loaded at start was written), since the Unix epoch.", float64(t.Unix()))
+		mw.Gauge("minicache_snapshot_age_seconds", "Seconds since the last successful snapshot.", time.Since(t).Seconds())
+	}
+	if r := s.Last(); r != nil {
+		mw.Gauge("minicache_snapshot_duration_seconds", "How long the last save took.", r.Duration.Seconds())
+		mw.Gauge("minicache_snapshot_entries", "Entries in the last save.", float64(r.Entries))
+		mw.Gauge("minicache_snapshot_bytes", "Bytes of the last save.", float64(r.Bytes))
+	}
+	mw.Counter("minicache_snapshot_failures_total", "Saves that failed.", float64(s.Failures()))
+	mw.Gauge("minicache_snapshot_in_progress", "1 while a save runs.", boolFloat(s.Saving()))
+	_ = mw.Flush()
+}
+
+func boolFloat(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 // Last returns the result of the last save, nil before any.

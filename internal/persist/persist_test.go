@@ -3,6 +3,7 @@ package persist
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,4 +101,20 @@ func TestBackgroundSaveRefusesASecond(t *testing.T) {
 	require.NotNil(t, s.Last())
 	require.NoError(t, s.Last().Err)
 	assert.Equal(t, 200_000, s.Last().Entries)
+}
+
+func TestWriteMetrics(t *testing.T) {
+	c := minicache.New[string, string]()
+	c.Set("a", "b")
+	s := mustNew(t, filepath.Join(t.TempDir(), "cache.snap"), c)
+	var before strings.Builder
+	s.WriteMetrics(&before)
+	assert.Contains(t, before.String(), "minicache_snapshot_failures_total 0\n")
+	assert.NotContains(t, before.String(), "minicache_snapshot_age_seconds", "no save yet")
+	require.NoError(t, s.Save().Err)
+	var after strings.Builder
+	s.WriteMetrics(&after)
+	assert.Contains(t, after.String(), "minicache_snapshot_entries 1\n")
+	assert.Contains(t, after.String(), "# TYPE minicache_snapshot_age_seconds gauge\n")
+	assert.Contains(t, after.String(), "minicache_snapshot_in_progress 0\n")
 }
