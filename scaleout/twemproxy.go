@@ -20,6 +20,10 @@ import (
 // answers that first HELLO itself with Redis's "unknown command" error, so
 // go-redis goes on in RESP2 as it would with a Redis older than 6; every
 // other byte goes to the proxy unchanged.
+//
+// Leave ClientName empty and DB at 0: the proxy refuses the CLIENT SETNAME
+// and SELECT they would send on connect. A Password is sent with AUTH,
+// which the proxy checks against its own redis_auth.
 func TwemproxyOptions(addr string) *redis.Options {
 	return &redis.Options{
 		Addr:            addr,
