@@ -3,7 +3,7 @@
 // and histograms of request latency by label. It is written here rather
 // than taken from client_golang to keep the library module's go.mod free of
 // Prometheus's dependency tree; the format is checked with Prometheus's own
-// parser in the clienttest module.
+// parser in bench/internal/promcheck.
 package metrics
 
 import (
