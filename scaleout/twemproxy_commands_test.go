@@ -126,6 +126,11 @@ func testProxyCommands(t *testing.T, cl *cluster) {
 	cmds, ok := val("command").([]any) // forwarded to one server, bare COMMAND only
 	assert.True(t, ok)
 	assert.NotEmpty(t, cmds)
+	for _, v := range []string{"", "\r\n\x00*1\r\n$3\r\n", strings.Repeat("\xff\x00ab", 1<<18)} { // up to 1 MiB, any bytes
+		require.NoError(t, px.Set(ctx, "c:bytes", v, 0).Err())
+		assert.Equal(t, v, val("get", "c:bytes"), "a value of %d bytes", len(v))
+	}
+	assert.Equal(t, int64(1), val("del", "c:bytes"))
 	assert.EqualError(t, do("auth", "x").Err(), "ERR Client sent AUTH, but no password is set", "the proxy answers AUTH itself")
 
 	// COPY is forwarded to the server of its first key only, so it works when
