@@ -151,6 +151,14 @@ bench "DELETE" "$PORT" "$DELETE_DURATION" del.lua p:
 echo "== stats: $(http_get "$PORT" /stats)" >&2
 stop
 
+# The cost of GET /metrics' instrumentation: GET hit with CACHE_METRICS=off,
+# against the run above (on, the default).
+echo "== minicache with CACHE_METRICS=off" >&2
+start "$PORT" env CACHE_PORT="$PORT" CACHE_MAX_ENTRIES=0 CACHE_LOG_LEVEL=warn CACHE_METRICS=off "$tmp/minicache"
+bench preload-off "$PORT" "$((KEYS / 30000 + 3))s" put.lua k: "$((KEYS + 1))"
+bench "GET hit, metrics off" "$PORT" "$DURATION" get.lua "$KEYS"
+stop
+
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 
 c_rps=${rps[ceiling]} c_p99=${p99[ceiling]}
@@ -160,11 +168,12 @@ echo "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)
 echo
 echo "| run | req/s | p50 ms | p99 ms | req/s ÷ ceiling | p99 ÷ ceiling p99 | server CPU µs/req | non-2xx |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
-for name in ceiling "ceiling, GET script" "ceiling, PUT script" "ceiling, server timeouts" "GET hit" "GET miss" "PUT /set" "DELETE"; do
+for name in ceiling "ceiling, GET script" "ceiling, PUT script" "ceiling, server timeouts" "GET hit" "GET miss" "PUT /set" "DELETE" "GET hit, metrics off"; do
 	printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$name" "${rps[$name]}" "${p50[$name]}" "${p99[$name]}" \
 		"$(ratio "${rps[$name]}" "$c_rps")" "$(ratio "${p99[$name]}" "$c_p99")" "${cpu[$name]}" "${bad[$name]}"
 done
 echo
 echo "GET miss answers 404 by design (its non-2xx count); DELETE should have none."
 echo "Against the ceiling driven by the same wrk script: GET hit $(ratio "${rps["GET hit"]}" "${rps["ceiling, GET script"]}")×, PUT /set $(ratio "${rps["PUT /set"]}" "${rps["ceiling, PUT script"]}")×."
+echo "Metrics on (the default) against off: GET hit $(ratio "${rps["GET hit"]}" "${rps["GET hit, metrics off"]}")×, server CPU per request ${cpu["GET hit"]} against ${cpu["GET hit, metrics off"]} µs."
 echo "Against the ceiling with the server's timeouts: GET hit $(ratio "${rps["GET hit"]}" "${rps["ceiling, server timeouts"]}")×, PUT /set $(ratio "${rps["PUT /set"]}" "${rps["ceiling, server timeouts"]}")×."
