@@ -149,3 +149,46 @@ func TestNewRueidisCacheStoreInClientOption(t *testing.T) {
 		return err == nil && v == "now"
 	}, 5*time.Second, 5*time.Millisecond, "a cached nil is invalidated by a write, even this client's own")
 }
+
+func TestRueidisStoreConcurrentReadersAndWriter(t *testing.T) {
+	addr := startRedis(t)
+	ctx := context.Background()
+	client, stores := trackedClient(t, addr, 1<<20)
+	writer, err := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{addr}, DisableCache: true})
+	require.NoError(t, err)
+	t.Cleanup(writer.Close)
+
+	const keys = 20
+	for i := range keys {
+		require.NoError(t, writer.Do(ctx, writer.B().Set().Key("k"+strconv.Itoa(i)).Value("0").Build()).Error())
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			for j := range 300 {
+				_, err := client.DoCache(ctx, client.B().Get().Key("k"+strconv.Itoa(j%keys)).Cache(), time.Minute).ToString()
+				assert.NoError(t, err)
+			}
+		})
+	}
+	wg.Go(func() {
+		for round := 1; round <= 5; round++ {
+			for i := range keys {
+				assert.NoError(t, writer.Do(ctx, writer.B().Set().Key("k"+strconv.Itoa(i)).Value(strconv.Itoa(round)).Build()).Error())
+			}
+		}
+	})
+	wg.Wait()
+	// Every cached copy is invalidated by the last round of writes.
+	for i := range keys {
+		assert.Eventually(t, func() bool {
+			v, err := client.DoCache(ctx, client.B().Get().Key("k"+strconv.Itoa(i)).Cache(), time.Minute).ToString()
+			return err == nil && v == "5"
+		}, 5*time.Second, 5*time.Millisecond, "k%d converges to the last write", i)
+	}
+	var hits uint64
+	for _, s := range stores() {
+		hits += s.Stats().Hits
+	}
+	assert.Positive(t, hits, "readers were served from minicache")
+}
