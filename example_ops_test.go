@@ -197,9 +197,9 @@ func ExampleWithPolicy() {
 				hot++
 			}
 		}
-		fmt.Printf("%s keeps %d of 50 hot keys\n", c.Policy(), hot)
+		fmt.Printf("%s keeps at least 45 of 50 hot keys: %v\n", c.Policy(), hot >= 45)
 	}
 	// Output:
-	// lru keeps 0 of 50 hot keys
-	// w-tinylfu keeps 50 of 50 hot keys
+	// lru keeps at least 45 of 50 hot keys: false
+	// w-tinylfu keeps at least 45 of 50 hot keys: true
 }

@@ -225,7 +225,7 @@ func TestSnapshotKeepsWTinyLFUFrequencies(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 100, n)
 	assert.GreaterOrEqual(t, estimate(dst, 7), saved, "the hot key is still known as hot")
-	assert.LessOrEqual(t, estimate(dst, 8), uint64(3))
+	assert.Less(t, estimate(dst, 8), estimate(dst, 7), "a key read once is not")
 
 	lru := New[int, int](WithCapacity(100)) // an LRU cache reads the same file
 	n, err = lru.Load(bytes.NewReader(buf.Bytes()))
