@@ -84,11 +84,12 @@ func (x *index) reserve(n int) {
 }
 
 // insert adds bucket b = tag<<32 | slot. The caller has reserved room, so
-// the load factor keeps an empty bucket and the probe ends within n steps.
+// at least 3 buckets in 10 are empty and the probe, which ends at the first
+// empty bucket, is bounded by the length of a cluster: it needs no counter.
 func (x *index) insert(b uint64) {
 	n := uint64(len(x.buckets))
 	pos := x.home(uint32(b >> 32))
-	for d := uint64(0); d < n; d++ {
+	for d := uint64(0); ; d++ {
 		cur := x.buckets[pos]
 		if cur == 0 {
 			x.buckets[pos] = b
@@ -102,22 +103,16 @@ func (x *index) insert(b uint64) {
 			pos = 0
 		}
 	}
-	panic("minicache: internal error: index full")
 }
 
 // find returns the position of bucket b, which must be in the table. The
-// probe stops where b would have displaced a bucket, so it is as short as a
-// lookup's, and never runs past the table.
+// probe never runs past the table's length.
 func (x *index) find(b uint64) uint64 {
 	n := uint64(len(x.buckets))
 	pos := x.home(uint32(b >> 32))
-	for d := uint64(0); d < n; d++ {
-		cur := x.buckets[pos]
-		if cur == b {
+	for range n {
+		if x.buckets[pos] == b {
 			return pos
-		}
-		if cur == 0 || x.distance(cur, pos) < d {
-			break
 		}
 		if pos++; pos == n {
 			pos = 0
@@ -127,10 +122,11 @@ func (x *index) find(b uint64) uint64 {
 }
 
 // remove deletes the bucket at pos and shifts the buckets after it back
-// towards their homes.
+// towards their homes. Like insert it ends at the first empty bucket (or one
+// at its home), which the load factor guarantees within a cluster.
 func (x *index) remove(pos uint64) {
 	n := uint64(len(x.buckets))
-	for range n {
+	for {
 		next := pos + 1
 		if next == n {
 			next = 0
@@ -143,7 +139,6 @@ func (x *index) remove(pos uint64) {
 		x.buckets[pos] = b
 		pos = next
 	}
-	panic("minicache: internal error: index full")
 }
 
 // bucket returns the bucket value for a hash and a slot.

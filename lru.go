@@ -24,9 +24,9 @@ func (l *lru) init(size int) {
 	l.links = make([]link, 1, size)
 }
 
-func (l *lru) grow(n int) {
+func (l *lru) grow(n, c int) {
 	if n > cap(l.links) {
-		l.links = regrow(l.links, n)
+		l.links = regrow(l.links, max(n, c))
 	}
 	l.links = l.links[:n]
 }

@@ -51,12 +51,12 @@ func (o *order) init(size int) {
 	o.lru.init(size)
 }
 
-func (o *order) grow(n int) {
+func (o *order) grow(n, c int) {
 	if o.lfu != nil {
-		o.lfu.grow(n)
+		o.lfu.grow(n, c)
 		return
 	}
-	o.lru.grow(n)
+	o.lru.grow(n, c)
 }
 
 func (o *order) insert(i uint32) {

@@ -16,8 +16,9 @@ package minicache
 type evictionPolicy interface {
 	// init empties the policy for slots below size (a capacity hint).
 	init(size int)
-	// grow makes room for slots below n; the slab calls it when it grows.
-	grow(n int)
+	// grow makes room for slots below n, reserving room for c; the shard
+	// calls it when its slab gets a new slot.
+	grow(n, c int)
 	// insert adds slot i, a new entry.
 	insert(i uint32)
 	// hit records a read of slot i.

@@ -36,7 +36,7 @@ type shard[K comparable, V any] struct {
 func (s *shard[K, V]) init() {
 	s.slab.init(s.capacity, s.bound != nil)
 	s.order.init(cap(s.slab.entries))
-	s.order.grow(len(s.slab.entries))
+	s.order.grow(len(s.slab.entries), cap(s.slab.entries))
 	s.order.resize(s.capacity)
 	s.index.init(s.capacity)
 	s.expiry = nil
@@ -125,11 +125,10 @@ func (s *shard[K, V]) setLocked(k K, h uint64, v V, expire int64, w uint64, now 
 			return true
 		}
 	}
-	i, grew := s.slab.alloc(uint32(h >> 32))
-	if grew {
-		s.order.grow(cap(s.slab.entries))
+	i, appended := s.slab.alloc(uint32(h >> 32))
+	if appended {
+		s.order.grow(len(s.slab.entries), cap(s.slab.entries))
 	}
-	s.order.grow(len(s.slab.entries))
 	e := &s.slab.entries[i]
 	e.key, e.value = k, v
 	s.order.insert(i)

@@ -49,8 +49,9 @@ func (l *slab[K, V]) init(limit int, weighted bool) {
 }
 
 // alloc returns a free slot for an entry with hash tag tag. It reports
-// whether the arrays grew, so the caller can grow what it keeps per slot.
-func (l *slab[K, V]) alloc(tag uint32) (i uint32, grew bool) {
+// whether the slot is new (the arrays got longer), so that the caller can
+// make room for it in what it keeps per slot.
+func (l *slab[K, V]) alloc(tag uint32) (i uint32, appended bool) {
 	l.len++
 	if n := len(l.free); n > 0 {
 		i = l.free[n-1]
@@ -59,8 +60,8 @@ func (l *slab[K, V]) alloc(tag uint32) (i uint32, grew bool) {
 		n := len(l.entries)
 		if n == cap(l.entries) {
 			l.grow()
-			grew = true
 		}
+		appended = true
 		l.entries = l.entries[:n+1]
 		l.tags = l.tags[:n+1]
 		if l.expires != nil {
@@ -76,7 +77,7 @@ func (l *slab[K, V]) alloc(tag uint32) (i uint32, grew bool) {
 	}
 	l.tags[i] = tag
 	l.used[i/64] |= 1 << (i % 64)
-	return i, grew
+	return i, appended
 }
 
 // grow doubles the capacity of the arrays, but never beyond what limit

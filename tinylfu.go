@@ -87,10 +87,10 @@ func (t *tinyLFU) setSize(n int) {
 	t.sk.init(n)
 }
 
-func (t *tinyLFU) grow(n int) {
+func (t *tinyLFU) grow(n, c int) {
 	if n > cap(t.links) {
-		t.links = regrow(t.links, n)
-		t.seg = regrow(t.seg, n)
+		t.links = regrow(t.links, max(n, c))
+		t.seg = regrow(t.seg, max(n, c))
 	}
 	t.links = t.links[:n]
 	t.seg = t.seg[:n]

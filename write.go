@@ -48,7 +48,12 @@ func (c *core[K, V]) set(k K, v V, ttl time.Duration) bool {
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
-	stored := c.storeLocked(s, k, h, v, ttl, w, &now, rp)
+	var stored bool
+	if ttl >= 0 { // the common case, without storeLocked's special values
+		stored = s.setLocked(k, h, v, expireAt(&now, c.resolve(ttl)), w, &now, rp)
+	} else {
+		stored = c.storeLocked(s, k, h, v, ttl, w, &now, rp)
+	}
 	c.unlockAndReport(s, rp)
 	return stored
 }
