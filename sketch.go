@@ -27,40 +27,51 @@ func (s *sketch) init(capacity int) {
 	*s = sketch{table: make([]uint64, words), mask: uint64(words)/8 - 1, period: 10 * max(capacity, 8)}
 }
 
-// slot returns the word and the shift of counter j (0 to 3) of a key whose
-// mixed hash is h: the block from the high bits, and for each counter its
-// own word of the block (j*2 or j*2+1) and nibble from the low bits.
-func (s *sketch) slot(h uint64, j uint64) (word, shift uint64) {
-	block := (h >> 32) & s.mask
-	bits := h >> (8 * j)
-	return block*8 + j*2 + bits&1, (bits >> 1 & 15) * 4
-}
-
 func sketchHash(tag uint32) uint64 { return mix(uint64(tag) | uint64(tag)<<32) }
+
+// block returns the 64-byte block of the key whose mixed hash is h. Counter
+// j (0 to 3) of the key is in word j*2 + bit 8j of h, at nibble bits 8j+1 to
+// 8j+4 of h: four words of the block, each counter in its own.
+func (s *sketch) block(h uint64) *[8]uint64 {
+	base := ((h >> 32) & s.mask) * 8
+	return (*[8]uint64)(s.table[base : base+8])
+}
 
 // add counts one occurrence of the key with hash tag tag.
 func (s *sketch) add(tag uint32) {
 	h := sketchHash(tag)
-	for j := range uint64(4) {
-		word, shift := s.slot(h, j)
-		if (s.table[word]>>shift)&15 < 15 {
-			s.table[word] += 1 << shift
-		}
-	}
+	b := s.block(h)
+	inc(b, h, 0)
+	inc(b, h, 1)
+	inc(b, h, 2)
+	inc(b, h, 3)
 	if s.adds++; s.adds >= s.period {
 		s.age()
 	}
 }
 
+// inc adds one to counter j of the key with mixed hash h in block b, unless
+// it is at 15.
+func inc(b *[8]uint64, h, j uint64) {
+	bits := h >> (8 * j)
+	w := &b[(j*2+bits&1)&7]
+	shift := (bits >> 1 & 15) * 4
+	if (*w>>shift)&15 != 15 {
+		*w += 1 << shift
+	}
+}
+
+// counter returns counter j of the key with mixed hash h in block b.
+func counter(b *[8]uint64, h, j uint64) uint64 {
+	bits := h >> (8 * j)
+	return b[(j*2+bits&1)&7] >> ((bits >> 1 & 15) * 4) & 15
+}
+
 // estimate returns the smallest of the key's four counters, 0 to 15.
 func (s *sketch) estimate(tag uint32) uint64 {
 	h := sketchHash(tag)
-	f := uint64(15)
-	for j := range uint64(4) {
-		word, shift := s.slot(h, j)
-		f = min(f, (s.table[word]>>shift)&15)
-	}
-	return f
+	b := s.block(h)
+	return min(counter(b, h, 0), counter(b, h, 1), counter(b, h, 2), counter(b, h, 3))
 }
 
 // age halves every counter.
