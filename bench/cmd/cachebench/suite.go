@@ -92,8 +92,11 @@ func plan(s settings, specs []adapter.Spec) [][]workload.Unit {
 	want := func(w string) bool { return slices.Contains(s.workloads, w) }
 	if want(result.Throughput) {
 		for _, keys := range []string{"int", "string"} {
-			for _, g := range []int{procs, 4 * procs} {
+			for _, g := range []int{procs, 2 * procs, 4 * procs} {
 				for _, read := range []int{100, 75, 50, 0} {
+					if g == 2*procs && read < 75 {
+						continue // the scaling step is measured on the read-heavy mixes only
+					}
 					cells = append(cells, workload.Unit{Workload: result.Throughput, Keys: keys,
 						ReadPct: read, Goroutines: g, Capacity: s.capacity, TraceLen: s.traceLen,
 						Warmup: s.warmup, Duration: s.duration})
