@@ -182,7 +182,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var saveErr error
 	if snap != nil {
 		snap.Wait() // a background save in progress
-		saveErr = snap.Save().Err
+		saveErr = snap.Save()
 	}
 	st, entries := cache.Stats(), cache.Len()
 	cache.Close()

@@ -110,13 +110,15 @@ func (s *Snapshotter) Load() (int, error) {
 }
 
 // Save writes a snapshot now, waiting for a save in progress to end first,
-// and logs it.
-func (s *Snapshotter) Save() Result {
+// and logs it; [Snapshotter.Last] tells how it went. Save, Start, Saving and
+// LastSave make a Snapshotter the respserver.Saver of SAVE, BGSAVE and
+// LASTSAVE.
+func (s *Snapshotter) Save() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.saving.Store(true)
 	defer s.saving.Store(false)
-	return s.saveLocked()
+	return s.saveLocked().Err
 }
 
 // Start begins a save in the background (Redis BGSAVE), or returns

@@ -33,11 +33,11 @@ func main() {
 		os.Exit(1)
 	}
 	runtime.GC()
-	r := s.Save()
-	if r.Err != nil {
-		fmt.Fprintln(os.Stderr, r.Err)
+	if err := s.Save(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
+	r := s.Last()
 	fmt.Printf("minicache save: %d entries, %d bytes, %.3f s\n", r.Entries, r.Bytes, r.Duration.Seconds())
 
 	d := minicache.New[string, string]()
