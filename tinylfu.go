@@ -170,7 +170,7 @@ func (t *tinyLFU) touch(i uint32) {
 	switch t.seg[i] {
 	case window:
 		if t.lists[window].head != i {
-			t.moveTo(window, i)
+			t.toFront(window, i)
 		}
 	case probation:
 		t.moveTo(protected, i)
@@ -179,9 +179,25 @@ func (t *tinyLFU) touch(i uint32) {
 		}
 	case protected:
 		if t.lists[protected].head != i {
-			t.moveTo(protected, i)
+			t.toFront(protected, i)
 		}
 	}
+}
+
+// toFront moves slot i, on list s but not at its head, to the head.
+func (t *tinyLFU) toFront(s segment, i uint32) {
+	l := &t.lists[s]
+	e := t.links
+	p, n := e[i].prev, e[i].next // p != 0: i is not the head
+	e[p].next = n
+	if n != 0 {
+		e[n].prev = p
+	} else {
+		l.tail = p
+	}
+	e[i] = link{prev: 0, next: l.head}
+	e[l.head].prev = i
+	l.head = i
 }
 
 func (t *tinyLFU) remove(i uint32) {
