@@ -19,6 +19,7 @@ import (
 type config struct {
 	host            string
 	port            int
+	respPort        int // 0: no Redis protocol server
 	maxEntries      int
 	defaultTTL      time.Duration
 	cleanupInterval time.Duration
@@ -56,6 +57,16 @@ var settings = []setting{
 				return errors.New("not a port number (0-65535)")
 			}
 			c.port = n
+			return nil
+		}},
+	{"CACHE_RESP_PORT", "resp-port", "0",
+		"TCP port of the Redis protocol (RESP) server on CACHE_HOST, for redis-cli and Redis clients, serving the same cache, 1-65535 (0: off)",
+		func(c *config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 65535 {
+				return errors.New("not a port number (0-65535)")
+			}
+			c.respPort = n
 			return nil
 		}},
 	{"CACHE_MAX_ENTRIES", "max-entries", "1000",
@@ -154,7 +165,7 @@ var settings = []setting{
 			return nil
 		}},
 	{"CACHE_AUTH_TOKEN", "auth-token", "",
-		"if set, every request but GET /health needs the header \"Authorization: Bearer <token>\" (prefer the variable: a flag shows in ps)",
+		"if set, every request but GET /health needs the header \"Authorization: Bearer <token>\", and the Redis protocol server asks for it as the password (prefer the variable: a flag shows in ps)",
 		func(c *config, v string) error { c.authToken = v; return nil }},
 }
 
@@ -213,7 +224,8 @@ func printUsage(w io.Writer) {
 	fmt.Fprint(w, `Usage: minicache [flags]
 
 minicache serves an in-memory LRU cache with TTLs over a REST API:
-PUT /set, GET /get/{key}, DELETE /del/{key}, GET /stats, GET /health.
+PUT /set, GET /get/{key}, DELETE /del/{key}, GET /stats, GET /health;
+with CACHE_RESP_PORT, also over the Redis protocol (redis-cli, Redis clients).
 
 Every setting comes from a flag, else its environment variable, else the default.
 

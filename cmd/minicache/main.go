@@ -1,6 +1,8 @@
 // Command minicache runs the minicache REST server: the API of the original
 // Mini Redis (PUT /set, GET /get/{key}, DELETE /del/{key}, GET /stats,
-// GET /health) over an in-memory LRU cache with TTLs.
+// GET /health) over an in-memory LRU cache with TTLs. With CACHE_RESP_PORT
+// it also serves the same cache over the Redis protocol (package
+// respserver), for redis-cli and any Redis client.
 //
 // Usage:
 //
@@ -12,7 +14,8 @@
 // with exit status 2 and a message naming the variable or flag used.
 //
 // SIGINT or SIGTERM stops the server gracefully: it stops accepting
-// connections, lets in-flight requests finish (up to 10 seconds), closes the
+// connections, lets in-flight requests finish and Redis-protocol clients get
+// the replies to what they sent (up to 10 seconds), closes the
 // cache and exits with status 0. A second signal kills it at once.
 package main
 

@@ -16,6 +16,7 @@ import (
 	"github.com/minicache/minicache"
 	"github.com/minicache/minicache/httpserver"
 	"github.com/minicache/minicache/internal/persist"
+	"github.com/minicache/minicache/respserver"
 )
 
 // Limits of the HTTP server, so that a slow or hostile client cannot hold it.
@@ -132,6 +133,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}()
 	defer func() { stopSnaps(); <-snapsDone }()
 
+	rln, err := listenRESP(cfg)
+	if err != nil {
+		ln.Close()
+		return err
+	}
 	srv := &http.Server{
 		Handler:           httpserver.New(cache, httpOptions(cfg, logger, inFlight, snap)...),
 		ReadHeaderTimeout: readHeaderTimeout,
@@ -143,6 +149,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
+	var rsrv *respserver.Server
+	respServed := make(chan error, 1)
+	if rln != nil {
+		rsrv = newRESPServer(cache, cfg, logger, inFlight, snap)
+		go func() { respServed <- rsrv.Serve(rln) }()
+	}
 
 	logger.Info("minicache started",
 		slog.String("addr", ln.Addr().String()),
@@ -158,25 +170,45 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		slog.String("metrics", cfg.metrics),
 		slog.String("snapshot_path", cfg.snapshotPath),
 		slog.Duration("snapshot_interval", cfg.snapshotEvery),
-		slog.Bool("auth", cfg.authToken != ""))
+		slog.Bool("auth", cfg.authToken != ""),
+		slog.String("resp_addr", respAddr(rln)))
 	if cfg.authToken == "" && !isLoopback(ln.Addr()) {
 		logger.Warn("listening beyond loopback without CACHE_AUTH_TOKEN: anyone who can reach the port can read and write the cache")
 	}
 
 	select {
 	case err := <-served:
+		if rsrv != nil {
+			rsrv.Close()
+		}
 		return fmt.Errorf("serving on %s: %w", ln.Addr(), err)
+	case err := <-respServed:
+		srv.Close()
+		return fmt.Errorf("serving RESP on %s: %w", rln.Addr(), err)
 	case <-ctx.Done():
 	}
 
 	start := time.Now()
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
+	// Both front ends drain at once: RESP clients get the replies to what
+	// they sent, HTTP requests in flight finish.
+	respShutdown := make(chan error, 1)
+	go func() {
+		if rsrv == nil {
+			respShutdown <- nil
+			return
+		}
+		respShutdown <- rsrv.Shutdown(sctx) // closes what is left when sctx ends
+	}()
 	shutdownErr := srv.Shutdown(sctx)
 	if shutdownErr != nil {
 		srv.Close() // the wait is over: cut the requests still running
 	}
 	<-served // http.ErrServerClosed
+	if err := <-respShutdown; err != nil && shutdownErr == nil {
+		shutdownErr = err
+	}
 	stopSnaps()
 	<-snapsDone
 	var saveErr error
