@@ -9,7 +9,7 @@
 # Usage: bench/resp.sh            (from anywhere; needs go, redis-server,
 #                                  redis-benchmark, redis-cli and taskset)
 # Environment: N (requests per test, default 1000000), CLIENTS (50),
-# TESTS (set,get,incr,mset), PIPELINES ("1 16"), KEYSPACE (-r, 1000000),
+# TESTS (set,get,incr,mset), PIPELINES ("1 16"; "" skips the throughput runs), KEYSPACE (-r, 1000000),
 # SERVER_CPU (0), CLIENT_CPU (1), MC_PORT (16379), REDIS_PORT (16380),
 # RSS_KEYS (1000000; 0 skips the memory test).
 #
@@ -22,7 +22,7 @@ cd "$(dirname "$0")/.."
 N=${N:-1000000}
 CLIENTS=${CLIENTS:-50}
 TESTS=${TESTS:-set,get,incr,mset}
-PIPELINES=${PIPELINES:-1 16}
+PIPELINES=${PIPELINES-1 16}
 KEYSPACE=${KEYSPACE:-1000000}
 SERVER_CPU=${SERVER_CPU:-0}
 CLIENT_CPU=${CLIENT_CPU:-1}
@@ -66,6 +66,11 @@ rps() {
     -t "$TESTS" --csv | awk -F, 'NR > 1 { gsub(/"/, ""); print $1 "\t" $2 }'
 }
 
+stop_servers() {
+  kill "$MC_PID" "$REDIS_PID" 2>/dev/null || true
+  wait "$MC_PID" "$REDIS_PID" 2>/dev/null || true
+}
+
 start_servers
 echo "redis-benchmark -c $CLIENTS -n $N -r $KEYSPACE -t $TESTS; server on CPU $SERVER_CPU, client on CPU $CLIENT_CPU"
 printf '%-16s %3s %14s %14s %7s\n' test P minicache redis ratio
@@ -77,6 +82,9 @@ for p in $PIPELINES; do
 done
 
 if [ "$RSS_KEYS" -gt 0 ]; then
+  # Fresh servers, so that the garbage of the runs above is not counted.
+  stop_servers
+  start_servers
   rss() { ps -o rss= -p "$1" | tr -d ' '; }
   echo
   echo "RSS growth after $RSS_KEYS SETs of 16-byte keys and 32-byte values (KiB):"
