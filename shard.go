@@ -88,25 +88,7 @@ func (s *shard[K, V]) liveLocked(k K, h uint64, now *moment, r *removals[K, V]) 
 func (s *shard[K, V]) setLocked(k K, h uint64, v V, expire int64, w uint64, now *moment, r *removals[K, V]) bool {
 	s.invalidateLoad(k)
 	if _, i := s.lookup(k, h); i != 0 {
-		cause := CauseReplaced
-		if s.slab.expired(i, now) {
-			cause = CauseExpired
-		}
-		e := &s.slab.entries[i]
-		r.add(e.key, e.value, cause)
-		if s.bound != nil && !s.reserveWeight(i, w, now, r) {
-			s.rejections++
-			s.remove(s.index.find(s.slab.bucket(i)), i, cause, nil) // recorded above
-			return false
-		}
-		if cause == CauseExpired {
-			s.expirations++
-		}
-		e.value = v // evicting frees slots but never moves them: e is still i
-		s.retime(i, expire)
-		s.setWeight(i, w)
-		s.order.update(i)
-		return true
+		return s.replaceLocked(i, v, expire, w, now, r)
 	}
 	if s.bound != nil && !s.reserveWeight(0, w, now, r) {
 		s.rejections++
@@ -136,6 +118,31 @@ func (s *shard[K, V]) setLocked(k K, h uint64, v V, expire int64, w uint64, now 
 	s.index.insert(s.slab.bucket(i))
 	s.retime(i, expire)
 	s.setWeight(i, w)
+	return true
+}
+
+// replaceLocked gives the entry in slot i the value v with the given
+// expire and weight, as setLocked does for a key that is present; loads of
+// its key must have been invalidated.
+func (s *shard[K, V]) replaceLocked(i uint32, v V, expire int64, w uint64, now *moment, r *removals[K, V]) bool {
+	cause := CauseReplaced
+	if s.slab.expired(i, now) {
+		cause = CauseExpired
+	}
+	e := &s.slab.entries[i]
+	r.add(e.key, e.value, cause)
+	if s.bound != nil && !s.reserveWeight(i, w, now, r) {
+		s.rejections++
+		s.remove(s.index.find(s.slab.bucket(i)), i, cause, nil) // recorded above
+		return false
+	}
+	if cause == CauseExpired {
+		s.expirations++
+	}
+	e.value = v // evicting frees slots but never moves them: e is still i
+	s.retime(i, expire)
+	s.setWeight(i, w)
+	s.order.update(i)
 	return true
 }
 

@@ -121,7 +121,20 @@ func (c *core[K, V]) compute(k K, f func(V, time.Duration, bool) (V, time.Durati
 	case ComputeKeep:
 		out, present = old, i != 0
 	case ComputeStore:
-		if c.storeLocked(s, k, h, v, ttl, c.weigh(k, v), &now, rp) {
+		stored := false
+		if i != 0 && (ttl >= 0 || ttl == KeepTTL) {
+			// k is live in slot i: replace it there, without looking it
+			// up again.
+			expire := s.slab.expire(i)
+			if ttl != KeepTTL {
+				expire = expireAt(&now, c.resolve(ttl))
+			}
+			s.invalidateLoad(k)
+			stored = s.replaceLocked(i, v, expire, c.weigh(k, v), &now, rp)
+		} else {
+			stored = c.storeLocked(s, k, h, v, ttl, c.weigh(k, v), &now, rp)
+		}
+		if stored {
 			out, present = v, true
 		}
 	case ComputeDelete:
