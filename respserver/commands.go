@@ -1,6 +1,9 @@
 package respserver
 
-import "strings"
+import (
+	"strings"
+	"time"
+)
 
 // Error replies shared by many commands, with Redis 7's texts.
 const (
@@ -33,7 +36,11 @@ type spec struct {
 	noAuth            bool // may run before authentication
 	run               handler
 	subs              map[string]*spec // subcommands of a container command
+	id                int              // index of the command's counters in a Server
 }
+
+// specs lists every command and subcommand by id.
+var specs []*spec
 
 // table maps lower-case command names to their specs; filled by init
 // functions of the files that implement them and never written after.
@@ -41,6 +48,8 @@ var table = map[string]*spec{}
 
 // register adds s to the table, or as a subcommand of its container.
 func register(s *spec) {
+	s.id = len(specs)
+	specs = append(specs, s)
 	if parent, sub, ok := strings.Cut(s.name, "|"); ok {
 		p := table[parent]
 		if p.subs == nil {
@@ -94,6 +103,13 @@ func (c *conn) exec(args [][]byte) {
 		return
 	}
 	c.lastCmd.Store(s)
+	c.s.stats.calls[s.id].Add(1)
+	if c.sampled++; c.sampled&(latencySample-1) == 0 {
+		start := time.Now()
+		s.run(c, args)
+		c.s.stats.latency.With(s.name).Observe(time.Since(start).Seconds())
+		return
+	}
 	s.run(c, args)
 }
 

@@ -20,8 +20,9 @@ type conn struct {
 	r       *reader
 	w       *writer
 	created time.Time
-	authed  bool // whether the client may run commands (no password: always)
-	quit    bool // close after the reply being written
+	authed  bool   // whether the client may run commands (no password: always)
+	quit    bool   // close after the reply being written
+	sampled uint32 // commands run, for the latency sample
 
 	// Read by CLIENT LIST from other goroutines, without a lock: they are
 	// written for every command or read, where a lock would cost.

@@ -71,6 +71,8 @@ type Server struct {
 	accepted atomic.Int64 // connections accepted
 	rejected atomic.Int64 // connections refused over max clients
 
+	stats commandStats // per-command counts and sampled latencies, for metrics
+
 	mu        sync.Mutex // guards listeners and conns
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
@@ -104,6 +106,7 @@ func New(c *minicache.Cache[string, string], opts ...Option) *Server {
 		cfg:       cfg,
 		started:   time.Now(),
 		runID:     hex.EncodeToString(id),
+		stats:     newCommandStats(),
 		listeners: make(map[net.Listener]struct{}),
 		conns:     make(map[*conn]struct{}),
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -84,6 +85,15 @@ func TestRESPEndToEnd(t *testing.T) {
 	status, body = call(t, "PUT", base+"/set", `{"key":"r","value":"from rest"}`, auth...)
 	require.Equal(t, 200, status, body)
 	assert.Equal(t, []string{"$9 from rest", ":60"}, resp(t, c, r, "GET r", "TTL r"), "REST's PUT keeps CACHE_DEFAULT_TTL")
+	req, _ := http.NewRequest("GET", base+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer tok")
+	mresp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	metricsBody, _ := io.ReadAll(mresp.Body)
+	mresp.Body.Close()
+	require.Equal(t, 200, mresp.StatusCode)
+	assert.Contains(t, string(metricsBody), `minicache_resp_commands_total{command="set"} 1`+"\n", "/metrics covers the Redis front end")
+	assert.Contains(t, string(metricsBody), "minicache_resp_connected_clients 1\n")
 
 	// Commands pipelined before the shutdown are all answered.
 	var batch strings.Builder

@@ -138,8 +138,12 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		ln.Close()
 		return err
 	}
+	var rsrv *respserver.Server
+	if rln != nil {
+		rsrv = newRESPServer(cache, cfg, logger, inFlight, snap)
+	}
 	srv := &http.Server{
-		Handler:           httpserver.New(cache, httpOptions(cfg, logger, inFlight, snap)...),
+		Handler:           httpserver.New(cache, httpOptions(cfg, logger, inFlight, snap, rsrv)...),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -149,10 +153,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	var rsrv *respserver.Server
 	respServed := make(chan error, 1)
-	if rln != nil {
-		rsrv = newRESPServer(cache, cfg, logger, inFlight, snap)
+	if rsrv != nil {
 		go func() { respServed <- rsrv.Serve(rln) }()
 	}
 
@@ -231,8 +233,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return nil
 }
 
-// httpOptions returns the REST handler's options for cfg.
-func httpOptions(cfg config, logger *slog.Logger, inFlight int64, snap *persist.Snapshotter) []httpserver.Option {
+// httpOptions returns the REST handler's options for cfg. GET /metrics also
+// covers the snapshots and the Redis front end, when there are.
+func httpOptions(cfg config, logger *slog.Logger, inFlight int64, snap *persist.Snapshotter, rsrv *respserver.Server) []httpserver.Option {
 	opts := []httpserver.Option{
 		httpserver.WithLogger(logger),
 		httpserver.WithAuthToken(cfg.authToken),
@@ -240,9 +243,14 @@ func httpOptions(cfg config, logger *slog.Logger, inFlight int64, snap *persist.
 	}
 	if cfg.metrics != "off" {
 		opts = append(opts, httpserver.WithMetrics(cfg.metrics == "open"))
-		if snap != nil {
-			opts = append(opts, httpserver.WithMetricsText(snap.WriteMetrics))
-		}
+		opts = append(opts, httpserver.WithMetricsText(func(w io.Writer) {
+			if snap != nil {
+				snap.WriteMetrics(w)
+			}
+			if rsrv != nil {
+				rsrv.WriteMetrics(w)
+			}
+		}))
 	}
 	return opts
 }
