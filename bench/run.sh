@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the comparative benchmark suite and regenerates results/.
 #
-#   ./run.sh            # full suite, about 10-13 minutes on 2 cores
+#   ./run.sh            # full suite, about 20 minutes on 2 cores (-repeats 3: 13)
 #   ./run.sh -quick     # under 2 minutes, for orientation
 #   ./run.sh report     # tables and charts again from results/results.jsonl
 #
