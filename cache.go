@@ -95,7 +95,7 @@ func New[K comparable, V any](opts ...Option) *Cache[K, V] {
 // whenever a write does not store its value, the key is left absent, so the
 // cache never goes on serving a value that its caller meant to replace.
 func (c *Cache[K, V]) Set(k K, v V) bool {
-	return c.c.set(k, v, c.c.ttl)
+	return c.c.set(k, v, DefaultTTL)
 }
 
 // SetWithTTL is like [Cache.Set] with the time to live ttl: [DefaultTTL]
@@ -103,7 +103,7 @@ func (c *Cache[K, V]) Set(k K, v V) bool {
 // negative ttl means the value has already expired: SetWithTTL stores
 // nothing, removes any previous value of k and reports false.
 func (c *Cache[K, V]) SetWithTTL(k K, v V, ttl time.Duration) bool {
-	return c.c.set(k, v, c.c.resolve(ttl))
+	return c.c.set(k, v, ttl)
 }
 
 // SetWithDeadline is like [Cache.Set] with an absolute deadline, as a
@@ -118,7 +118,7 @@ func (c *Cache[K, V]) SetWithDeadline(k K, v V, at time.Time) bool {
 // stored v (Redis SET NX). It also reports false when the weight bound
 // refuses v. It counts no hit or miss and leaves a present entry untouched.
 func (c *Cache[K, V]) SetIfAbsent(k K, v V, ttl time.Duration) bool {
-	return c.c.setIf(k, v, c.c.resolve(ttl), false)
+	return c.c.setIf(k, v, ttl, false)
 }
 
 // Replace stores v under k with the time to live ttl (as for
@@ -126,7 +126,7 @@ func (c *Cache[K, V]) SetIfAbsent(k K, v V, ttl time.Duration) bool {
 // stored v (Redis SET XX). When the weight bound refuses v, the old value is
 // removed, as for [Cache.Set], and Replace reports false.
 func (c *Cache[K, V]) Replace(k K, v V, ttl time.Duration) bool {
-	return c.c.setIf(k, v, c.c.resolve(ttl), true)
+	return c.c.setIf(k, v, ttl, true)
 }
 
 // Get returns the value of k and true, or the zero value and false if k is

@@ -42,7 +42,7 @@ func (c *core[K, V]) clear() {
 func (c *core[K, V]) each(yield func(*Entry[K, V]) bool) {
 	var batch []Entry[K, V]
 	for i := range c.shards {
-		batch = c.shardEntries(&c.shards[i], batch[:0])
+		batch = c.shardEntries(&c.shards[i], batch[:0], nil)
 		for j := range batch {
 			if !yield(&batch[j]) {
 				return

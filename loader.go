@@ -145,7 +145,7 @@ func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[V], v V,
 		s.loads++
 	default:
 		s.loads++
-		s.setLocked(k, h, v, expireAt(&now, c.ttl), w, &now, rp)
+		s.setLocked(k, h, 0, v, expireAt(&now, c.ttl), w, &now, rp)
 	}
 	cl.val, cl.err = v, err
 	// Report the removals the store caused before waking the callers, so

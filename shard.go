@@ -82,13 +82,35 @@ func (s *shard[K, V]) liveLocked(k K, h uint64, now *moment, r *removals[K, V]) 
 }
 
 // setLocked stores k (hash h) → v with the given expire and weight, making
-// room if the shard is full. It reports false when the entry cannot be
-// stored because the total weight would overflow (see reserveWeight); k's
-// previous value is removed then.
-func (s *shard[K, V]) setLocked(k K, h uint64, v V, expire int64, w uint64, now *moment, r *removals[K, V]) bool {
+// room if the shard is full. i is the slot of k's entry when the caller has
+// found it, 0 to have it looked up. It reports false when the entry cannot
+// be stored because it outweighs the bound or the total weight would
+// overflow (see reserveWeight); k's previous value is removed then.
+func (s *shard[K, V]) setLocked(k K, h uint64, i uint32, v V, expire int64, w uint64, now *moment, r *removals[K, V]) bool {
 	s.invalidateLoad(k)
-	if _, i := s.lookup(k, h); i != 0 {
-		return s.replaceLocked(i, v, expire, w, now, r)
+	if i == 0 {
+		_, i = s.lookup(k, h)
+	}
+	if i != 0 {
+		cause := CauseReplaced
+		if s.slab.expired(i, now) {
+			cause = CauseExpired
+		}
+		e := &s.slab.entries[i]
+		r.add(e.key, e.value, cause)
+		if s.bound != nil && !s.reserveWeight(i, w, now, r) {
+			s.rejections++
+			s.remove(s.index.find(s.slab.bucket(i)), i, cause, nil) // recorded above
+			return false
+		}
+		if cause == CauseExpired {
+			s.expirations++
+		}
+		e.value = v // evicting frees slots but never moves them: e is still i
+		s.retime(i, expire)
+		s.setWeight(i, w)
+		s.order.update(i)
+		return true
 	}
 	if s.bound != nil && !s.reserveWeight(0, w, now, r) {
 		s.rejections++
@@ -118,31 +140,6 @@ func (s *shard[K, V]) setLocked(k K, h uint64, v V, expire int64, w uint64, now 
 	s.index.insert(s.slab.bucket(i))
 	s.retime(i, expire)
 	s.setWeight(i, w)
-	return true
-}
-
-// replaceLocked gives the entry in slot i the value v with the given
-// expire and weight, as setLocked does for a key that is present; loads of
-// its key must have been invalidated.
-func (s *shard[K, V]) replaceLocked(i uint32, v V, expire int64, w uint64, now *moment, r *removals[K, V]) bool {
-	cause := CauseReplaced
-	if s.slab.expired(i, now) {
-		cause = CauseExpired
-	}
-	e := &s.slab.entries[i]
-	r.add(e.key, e.value, cause)
-	if s.bound != nil && !s.reserveWeight(i, w, now, r) {
-		s.rejections++
-		s.remove(s.index.find(s.slab.bucket(i)), i, cause, nil) // recorded above
-		return false
-	}
-	if cause == CauseExpired {
-		s.expirations++
-	}
-	e.value = v // evicting frees slots but never moves them: e is still i
-	s.retime(i, expire)
-	s.setWeight(i, w)
-	s.order.update(i)
 	return true
 }
 

@@ -74,12 +74,12 @@ func (c *Cache[K, V]) SaveWith(w io.Writer, keys Codec[K], values Codec[V]) (int
 	var batch []Entry[K, V]
 	var freqs []uint8
 	for i := range c.c.shards {
-		s := &c.c.shards[i]
+		var fp *[]uint8
 		if sw.freq {
-			batch, freqs = c.c.shardEntriesFreq(s, batch[:0], freqs[:0])
-		} else {
-			batch = c.c.shardEntries(s, batch[:0])
+			freqs = freqs[:0]
+			fp = &freqs
 		}
+		batch = c.c.shardEntries(&c.c.shards[i], batch[:0], fp)
 		for j := len(batch) - 1; j >= 0; j-- { // least recently used first
 			var f uint8
 			if sw.freq {
@@ -225,36 +225,23 @@ func corrupt(what string) error {
 }
 
 // shardEntries appends the live entries of s to batch, most recently used
-// first, copied under its lock.
-func (c *core[K, V]) shardEntries(s *shard[K, V], batch []Entry[K, V]) []Entry[K, V] {
+// first, copied under its lock; with freqs non-nil, it also appends each
+// entry's frequency estimate there (s has the WTinyLFU policy).
+func (c *core[K, V]) shardEntries(s *shard[K, V], batch []Entry[K, V], freqs *[]uint8) []Entry[K, V] {
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	c.lockSettled(s, rp)
 	s.order.walk(func(j uint32) bool {
 		e := &s.slab.entries[j]
 		batch = append(batch, Entry[K, V]{e.key, e.value, c.wallTime(s.slab.expire(j))})
+		if freqs != nil {
+			*freqs = append(*freqs, uint8(s.order.lfu.sk.estimate(s.slab.tags[j])))
+		}
 		return true
 	})
 	s.mu.Unlock()
 	c.report(rp)
 	return batch
-}
-
-// shardEntriesFreq is shardEntries that also appends to freqs the sketch's
-// estimate of each entry's frequency. s has the WTinyLFU policy.
-func (c *core[K, V]) shardEntriesFreq(s *shard[K, V], batch []Entry[K, V], freqs []uint8) ([]Entry[K, V], []uint8) {
-	var r removals[K, V]
-	rp := c.recorder(&r)
-	c.lockSettled(s, rp)
-	s.order.walk(func(j uint32) bool {
-		e := &s.slab.entries[j]
-		batch = append(batch, Entry[K, V]{e.key, e.value, c.wallTime(s.slab.expire(j))})
-		freqs = append(freqs, uint8(s.order.lfu.sk.estimate(s.slab.tags[j])))
-		return true
-	})
-	s.mu.Unlock()
-	c.report(rp)
-	return batch, freqs
 }
 
 // warm counts k freq more times in its shard's frequency sketch, as a

@@ -5,39 +5,36 @@ import "time"
 // The write operations. Each locks the key's shard once, collects the
 // removals it causes, and ends with unlockAndReport.
 
-// resolve returns the ttl a write uses for ttl: the cache's default for
-// DefaultTTL, ttl itself otherwise.
-func (c *core[K, V]) resolve(ttl time.Duration) time.Duration {
-	if ttl == DefaultTTL {
-		return c.ttl
-	}
-	return ttl
-}
-
 // storeLocked stores k → v with weight w for the time to live ttl (any
-// value a caller may pass, KeepTTL included) and reports whether it stored
-// it; a negative ttl removes k instead. s.mu is held.
-func (c *core[K, V]) storeLocked(s *shard[K, V], k K, h uint64, v V, ttl time.Duration, w uint64, now *moment, r *removals[K, V]) bool {
-	var expire int64
-	switch {
-	case ttl == KeepTTL:
-		if _, i := s.lookup(k, h); i != 0 && !s.slab.expired(i, now) {
-			expire = s.slab.expire(i)
-		} else {
-			expire = expireAt(now, c.ttl)
-		}
-	case ttl == DefaultTTL:
-		expire = expireAt(now, c.ttl)
-	case ttl < 0:
+// value a caller may pass: DefaultTTL, NoExpiration, KeepTTL or a duration)
+// and reports whether it stored it; a negative ttl other than KeepTTL
+// removes k instead. i is the slot of k's live entry when the caller has
+// already found it, 0 to have it looked up. s.mu is held.
+func (c *core[K, V]) storeLocked(s *shard[K, V], k K, h uint64, i uint32, v V, ttl time.Duration, w uint64, now *moment, r *removals[K, V]) bool {
+	if ttl < 0 && ttl != KeepTTL {
 		if b := s.bound; b != nil && b.max.Load() > 0 && w > b.max.Load() {
 			s.rejections++ // refused for its weight before its ttl counts
 		}
 		s.dropLocked(k, h, now, r)
 		return false
+	}
+	var expire int64
+	switch ttl {
+	case KeepTTL:
+		if i == 0 {
+			_, i = s.lookup(k, h)
+		}
+		if i != 0 && !s.slab.expired(i, now) {
+			expire = s.slab.expire(i)
+			break
+		}
+		fallthrough
+	case DefaultTTL:
+		expire = expireAt(now, c.ttl)
 	default:
 		expire = expireAt(now, ttl)
 	}
-	return s.setLocked(k, h, v, expire, w, now, r)
+	return s.setLocked(k, h, i, v, expire, w, now, r)
 }
 
 func (c *core[K, V]) set(k K, v V, ttl time.Duration) bool {
@@ -49,10 +46,13 @@ func (c *core[K, V]) set(k K, v V, ttl time.Duration) bool {
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
 	var stored bool
-	if ttl >= 0 { // the common case, without storeLocked's special values
-		stored = s.setLocked(k, h, v, expireAt(&now, c.resolve(ttl)), w, &now, rp)
+	if ttl >= 0 { // Set's own case, kept off storeLocked's call on the hot path
+		if ttl == DefaultTTL {
+			ttl = c.ttl
+		}
+		stored = s.setLocked(k, h, 0, v, expireAt(&now, ttl), w, &now, rp)
 	} else {
-		stored = c.storeLocked(s, k, h, v, ttl, w, &now, rp)
+		stored = c.storeLocked(s, k, h, 0, v, ttl, w, &now, rp)
 	}
 	c.unlockAndReport(s, rp)
 	return stored
@@ -68,8 +68,8 @@ func (c *core[K, V]) setIf(k K, v V, ttl time.Duration, present bool) bool {
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
 	stored := false
-	if (s.liveLocked(k, h, &now, rp) != 0) == present {
-		stored = c.storeLocked(s, k, h, v, ttl, w, &now, rp)
+	if i := s.liveLocked(k, h, &now, rp); (i != 0) == present {
+		stored = c.storeLocked(s, k, h, i, v, ttl, w, &now, rp)
 	}
 	c.unlockAndReport(s, rp)
 	return stored
@@ -88,7 +88,7 @@ func (c *core[K, V]) setWithDeadline(k K, v V, at time.Time) bool {
 	if !never && expire <= now.now() {
 		s.dropLocked(k, h, &now, rp)
 	} else {
-		stored = s.setLocked(k, h, v, expire, w, &now, rp)
+		stored = s.setLocked(k, h, 0, v, expire, w, &now, rp)
 	}
 	c.unlockAndReport(s, rp)
 	return stored
@@ -121,20 +121,7 @@ func (c *core[K, V]) compute(k K, f func(V, time.Duration, bool) (V, time.Durati
 	case ComputeKeep:
 		out, present = old, i != 0
 	case ComputeStore:
-		stored := false
-		if i != 0 && (ttl >= 0 || ttl == KeepTTL) {
-			// k is live in slot i: replace it there, without looking it
-			// up again.
-			expire := s.slab.expire(i)
-			if ttl != KeepTTL {
-				expire = expireAt(&now, c.resolve(ttl))
-			}
-			s.invalidateLoad(k)
-			stored = s.replaceLocked(i, v, expire, c.weigh(k, v), &now, rp)
-		} else {
-			stored = c.storeLocked(s, k, h, v, ttl, c.weigh(k, v), &now, rp)
-		}
-		if stored {
+		if c.storeLocked(s, k, h, i, v, ttl, c.weigh(k, v), &now, rp) {
 			out, present = v, true
 		}
 	case ComputeDelete:

@@ -139,6 +139,25 @@ func cmdGet(c *conn, args [][]byte) {
 	}
 }
 
+// timeOption sets e's kind from a, an EX, PX, EXAT or PXAT option, and
+// reports whether a is one that may stand here: free (no expiry option
+// given yet) or the same option repeated, as Redis allows.
+func (e *expiry) timeOption(a []byte, free bool) bool {
+	for _, o := range [...]struct {
+		name string
+		kind expiryKind
+	}{{"ex", expEX}, {"px", expPX}, {"exat", expEXAT}, {"pxat", expPXAT}} {
+		if equalFold(a, o.name) {
+			if !free && e.kind != o.kind {
+				return false
+			}
+			e.kind = o.kind
+			return true
+		}
+	}
+	return false
+}
+
 // cmdSet is SET key value [NX|XX] [GET] [EX s|PX ms|EXAT t|PXAT t|KEEPTTL].
 func cmdSet(c *conn, args [][]byte) {
 	var nx, xx, get bool
@@ -157,17 +176,8 @@ func cmdSet(c *conn, args [][]byte) {
 			get = true
 		case equalFold(a, "keepttl") && (free || e.kind == expKeepTTL):
 			e.kind = expKeepTTL
-		case equalFold(a, "ex") && (free || e.kind == expEX) && hasNext:
-			e.kind, expArg = expEX, args[j+1]
-			j++
-		case equalFold(a, "px") && (free || e.kind == expPX) && hasNext:
-			e.kind, expArg = expPX, args[j+1]
-			j++
-		case equalFold(a, "exat") && (free || e.kind == expEXAT) && hasNext:
-			e.kind, expArg = expEXAT, args[j+1]
-			j++
-		case equalFold(a, "pxat") && (free || e.kind == expPXAT) && hasNext:
-			e.kind, expArg = expPXAT, args[j+1]
+		case hasNext && e.timeOption(a, free):
+			expArg = args[j+1]
 			j++
 		default:
 			c.w.error(errSyntax)
@@ -276,17 +286,8 @@ func cmdGetEx(c *conn, args [][]byte) {
 		switch {
 		case equalFold(a, "persist") && (free || e.kind == expPersist):
 			e.kind = expPersist
-		case equalFold(a, "ex") && (free || e.kind == expEX) && hasNext:
-			e.kind, expArg = expEX, args[j+1]
-			j++
-		case equalFold(a, "px") && (free || e.kind == expPX) && hasNext:
-			e.kind, expArg = expPX, args[j+1]
-			j++
-		case equalFold(a, "exat") && (free || e.kind == expEXAT) && hasNext:
-			e.kind, expArg = expEXAT, args[j+1]
-			j++
-		case equalFold(a, "pxat") && (free || e.kind == expPXAT) && hasNext:
-			e.kind, expArg = expPXAT, args[j+1]
+		case hasNext && e.timeOption(a, free):
+			expArg = args[j+1]
 			j++
 		default:
 			c.w.error(errSyntax)
