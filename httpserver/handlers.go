@@ -17,7 +17,7 @@ import (
 // set handles PUT /set: body {"key": k, "value": v, "ttl": seconds}.
 func (s *server) set(w http.ResponseWriter, r *http.Request, _ httprouter.Params) {
 	if s.admit != nil && r.ContentLength <= s.cfg.maxBodyBytes {
-		n, ok := s.admit.acquire(r.Context(), s.inFlightCharge(r), admissionWait)
+		n, ok := s.admit.Acquire(r.Context(), s.inFlightCharge(r), admissionWait)
 		if !ok {
 			// A client that is sending its body would see the connection
 			// reset if net/http closed it on an unread body: read the
@@ -30,7 +30,7 @@ func (s *server) set(w http.ResponseWriter, r *http.Request, _ httprouter.Params
 			writeError(w, errBusy)
 			return
 		}
-		defer s.admit.release(n)
+		defer s.admit.Release(n)
 	}
 	buf := s.getBuf()
 	defer s.putBuf(buf)

@@ -1,8 +1,12 @@
 package httpserver
 
 import (
+	"context"
 	"io"
 	"log/slog"
+	"time"
+
+	"github.com/minicache/minicache/internal/admission"
 )
 
 // Default limits, used when the corresponding option is absent or not positive.
@@ -25,7 +29,7 @@ type config struct {
 	maxBodyBytes  int64
 	logger        *slog.Logger
 	authToken     string
-	maxInFlight   int64
+	budget        Budget
 }
 
 // Option configures the handler returned by [New]. Options are plain
@@ -77,9 +81,36 @@ func WithAuthToken(token string) Option {
 // charged its Content-Length (the body limit when it sends none) plus the
 // value it decodes, at most the value limit. A request that does not fit
 // waits, in arrival order, up to 10 s, then gets 503 with Retry-After: 1;
-// one larger than n runs alone. The default, or n ≤ 0, sets no bound.
+// one larger than n runs alone. The default, or n ≤ 0, sets no bound. It
+// replaces a [WithBudget] given before it.
 func WithMaxBytesInFlight(n int64) Option {
-	return func(c *config) { c.maxInFlight = n }
+	return func(c *config) {
+		c.budget = nil
+		if n > 0 {
+			c.budget = admission.New(n)
+		}
+	}
+}
+
+// A Budget is a bound on bytes in flight that the handler may share with
+// other servers, so that one bound covers them all: cmd/minicache shares one
+// between its REST and Redis-protocol front ends. Its methods must be safe
+// for concurrent use.
+type Budget interface {
+	// Acquire waits until n bytes fit, serving waiters in arrival order, and
+	// returns the bytes to pass to Release (n capped at the bound, so that
+	// a request larger than the bound runs alone), or 0 and false when ctx
+	// ends or wait passes first.
+	Acquire(ctx context.Context, n int64, wait time.Duration) (int64, bool)
+	// Release returns bytes that Acquire granted.
+	Release(n int64)
+}
+
+// WithBudget charges PUT /set requests to b, as [WithMaxBytesInFlight] does
+// to a budget of its own. A nil b sets no bound. It replaces a
+// [WithMaxBytesInFlight] given before it.
+func WithBudget(b Budget) Option {
+	return func(c *config) { c.budget = b }
 }
 
 // WithMetrics turns on GET /metrics: the cache's counters and gauges, a

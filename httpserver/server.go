@@ -37,7 +37,7 @@ type server struct {
 	cmds   *command.Commands
 	router *httprouter.Router
 	// admit bounds the bytes of PUT bodies in flight; nil for no bound.
-	admit *admission
+	admit Budget
 	cfg   config
 
 	// auth reports whether bearer authentication is on; tokenHash is then the
@@ -67,7 +67,7 @@ var _ http.Handler = (*server)(nil)
 // bound, 422 for a stored value that is not UTF-8 (a JSON string cannot
 // carry it unchanged), 401 for a missing or wrong token when
 // [WithAuthToken] is set, and 503 with Retry-After for a PUT that waited in
-// vain under [WithMaxBytesInFlight]. Keys and values are never altered.
+// vain under [WithMaxBytesInFlight] or [WithBudget]. Keys and values are never altered.
 //
 // PUT /set stores with [minicache.Cache.SetWithTTL]; a request without ttl
 // (or with "ttl": null) passes [minicache.DefaultTTL], so the cache's own
@@ -94,9 +94,7 @@ func New(c *minicache.Cache[string, string], opts ...Option) http.Handler {
 		s.cfg.maxBodyBytes = 6*int64(s.cfg.maxValueBytes) + 64<<10
 	}
 	s.cmds = command.New(c, command.Limits{MaxKeyLen: s.cfg.maxKeyLen, MaxValueBytes: s.cfg.maxValueBytes})
-	if s.cfg.maxInFlight > 0 {
-		s.admit = &admission{max: s.cfg.maxInFlight}
-	}
+	s.admit = s.cfg.budget
 	if s.cfg.authToken != "" {
 		s.auth = true
 		s.tokenHash = sha256.Sum256([]byte(s.cfg.authToken))
