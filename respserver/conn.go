@@ -49,6 +49,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.active.Store(c.created.UnixNano())
 	c.r = newReader(flushReader{c}, DefaultInputBuffer, s.cfg.maxBulkLen)
 	c.r.authed = c.authed
+	if s.cfg.budget != nil {
+		c.r.budget = &argBudget{b: s.cfg.budget, ctx: s.waits}
+	}
 	return c
 }
 
@@ -61,6 +64,7 @@ func (c *conn) serve() {
 		if p := recover(); p != nil {
 			log.Error("respserver: panic serving a command", slog.Int64("id", c.id), slog.String("panic", fmt.Sprint(p)))
 		}
+		c.r.release()
 		c.nc.Close()
 		log.Debug("respserver: client closed", slog.Int64("id", c.id))
 	}()
@@ -78,6 +82,10 @@ func (c *conn) serve() {
 		}
 		args, err := c.r.readCommand()
 		if err != nil {
+			if errors.Is(err, errOverBudget) {
+				c.w.error(errOOM) // its input was read and discarded: go on
+				continue
+			}
 			var pe *protocolError
 			if errors.As(err, &pe) {
 				log.Debug("respserver: protocol error", slog.Int64("id", c.id), slog.String("err", pe.msg))
@@ -88,6 +96,7 @@ func (c *conn) serve() {
 		}
 		c.s.commands.Add(1)
 		c.exec(args)
+		c.r.release()
 		if c.quit {
 			c.w.flush()
 			return

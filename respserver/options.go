@@ -1,8 +1,11 @@
 package respserver
 
 import (
+	"context"
 	"log/slog"
 	"time"
+
+	"github.com/minicache/minicache/internal/admission"
 )
 
 // Defaults of the options, used when an option is absent or not positive.
@@ -32,6 +35,7 @@ type config struct {
 	maxBulkLen  int64
 	logger      *slog.Logger
 	saver       Saver
+	budget      Budget
 }
 
 // A Saver writes snapshots of the cache, for SAVE, BGSAVE and LASTSAVE; in
@@ -84,6 +88,48 @@ func WithIdleTimeout(d time.Duration) Option {
 // default is [DefaultMaxBulkLen]; n ≤ 0 selects the default.
 func WithMaxBulkLen(n int64) Option {
 	return func(c *config) { c.maxBulkLen = n }
+}
+
+// WithMaxBytesInFlight bounds the memory that commands' arguments hold at
+// once across all connections, as Redis's maxmemory cannot (it counts only
+// the data). A command whose arguments take more than 64 KiB is charged,
+// while it is read and run, the buffer that holds them plus their length
+// again, for the copy a command makes of them into the cache (a SET of a
+// 1 MiB value: 2 MiB); smaller commands are not charged. A command that does
+// not fit waits, in arrival order, up to 1 s; then, or at once if it alone
+// needs more than n, the rest of its input is read and discarded and it is
+// answered Redis's "OOM command not allowed when used memory >
+// 'maxmemory'." The connection stays usable. The default, or n ≤ 0, sets no
+// bound. It replaces a [WithBudget] given before it.
+func WithMaxBytesInFlight(n int64) Option {
+	return func(c *config) {
+		c.budget = nil
+		if n > 0 {
+			c.budget = admission.New(n)
+		}
+	}
+}
+
+// A Budget is a bound on bytes in flight that the server may share with
+// other servers, so that one bound covers them all: cmd/minicache shares one
+// between its Redis-protocol and REST front ends. Its methods must be safe
+// for concurrent use.
+type Budget interface {
+	// Max returns the bound, in bytes.
+	Max() int64
+	// Acquire waits until n bytes fit, serving waiters in arrival order, and
+	// returns the bytes to pass to Release (n, when n ≤ Max), or 0 and
+	// false when ctx ends or wait passes first.
+	Acquire(ctx context.Context, n int64, wait time.Duration) (int64, bool)
+	// Release returns bytes that Acquire granted.
+	Release(n int64)
+}
+
+// WithBudget charges the arguments of commands to b, as
+// [WithMaxBytesInFlight] does to a budget of its own. A nil b sets no bound.
+// It replaces a [WithMaxBytesInFlight] given before it.
+func WithBudget(b Budget) Option {
+	return func(c *config) { c.budget = b }
 }
 
 // WithSaver lets SAVE, BGSAVE and LASTSAVE write and report snapshots

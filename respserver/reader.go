@@ -45,6 +45,9 @@ type reader struct {
 	// authed is false while the client still has to authenticate; the
 	// stricter unauth limits then apply.
 	authed bool
+	// budget charges large arguments to the server's Budget; nil without
+	// one (see budget.go).
+	budget *argBudget
 
 	buf  []byte   // backing store of the arguments of the current command
 	ends []int    // ends[i] is the end of argument i in buf
@@ -147,11 +150,12 @@ func (r *reader) readArray() error {
 			return err
 		}
 	}
-	return nil
+	return r.refusal()
 }
 
 // readBulk reads one "$<len>\r\n<bytes>\r\n" onto buf. The buffer grows as
-// the bytes arrive, by at most readChunk ahead of them.
+// the bytes arrive, by at most readChunk ahead of them; under a budget, one
+// beyond argAllowance is first sized by reserve, within the bytes granted.
 func (r *reader) readBulk() error {
 	line, err := r.readLine("too big bulk count string")
 	if err != nil {
@@ -170,6 +174,13 @@ func (r *reader) readBulk() error {
 	}
 	if !r.authed && n > unauthBulk {
 		return &protocolError{"unauthenticated bulk length"}
+	}
+	if r.budget != nil && !r.reserve(n) {
+		// Refused under the budget: skip the bytes without keeping them.
+		if _, err := r.br.Discard(int(n) + 2); err != nil {
+			return unexpected(err)
+		}
+		return nil
 	}
 	for left := int(n); left > 0; {
 		k := min(left, readChunk)

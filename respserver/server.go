@@ -22,9 +22,13 @@
 // Frames are read with bounds: a bulk string is at most
 // [WithMaxBulkLen] bytes and its buffer grows as its bytes arrive, an inline
 // command or header line at most 64 KiB; a malformed frame is answered with
-// a protocol error and the connection closed. A client that pipelines
-// without reading its replies stops being read once its reply buffer and
-// socket are full, so it cannot grow the server's memory.
+// a protocol error and the connection closed. [WithMaxBytesInFlight] (or a
+// [Budget] shared with other servers) bounds what the arguments of all
+// connections hold at once: a command that cannot get its bytes in time is
+// read to its end without being kept and answered Redis's OOM error. A
+// client that pipelines without reading its replies stops being read once
+// its reply buffer and socket are full, so it cannot grow the server's
+// memory.
 package respserver
 
 import (
@@ -73,6 +77,12 @@ type Server struct {
 
 	stats commandStats // per-command counts and sampled latencies, for metrics
 
+	// waits ends when the connections are closed at once (Close, or
+	// Shutdown past its context), so that a command waiting for bytes under
+	// the budget gives up; stopWaits ends it.
+	waits     context.Context
+	stopWaits context.CancelFunc
+
 	mu        sync.Mutex // guards listeners and conns
 	listeners map[net.Listener]struct{}
 	conns     map[*conn]struct{}
@@ -100,7 +110,10 @@ func New(c *minicache.Cache[string, string], opts ...Option) *Server {
 	}
 	id := make([]byte, 20)
 	rand.Read(id)
+	waits, stopWaits := context.WithCancel(context.Background())
 	return &Server{
+		waits:     waits,
+		stopWaits: stopWaits,
 		cache:     c,
 		cmds:      command.New(c, command.Limits{}),
 		cfg:       cfg,
@@ -237,6 +250,7 @@ func (s *Server) stop() {
 }
 
 func (s *Server) closeConns() {
+	s.stopWaits()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for c := range s.conns {
