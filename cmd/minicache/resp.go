@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/minicache/minicache"
+	"github.com/minicache/minicache/internal/admission"
 	"github.com/minicache/minicache/internal/persist"
 	"github.com/minicache/minicache/respserver"
 )
@@ -33,11 +34,13 @@ func listenRESP(cfg config) (net.Listener, error) {
 
 // newRESPServer returns the Redis protocol server over the REST server's
 // cache: CACHE_AUTH_TOKEN is the default user's password, and under
-// CACHE_MAX_MEMORY no argument may be longer than the bytes in flight the
-// memory model allows one request (a longer value could not be stored
-// anyway). The listener bounds the clients, so the server does not. With
-// CACHE_SNAPSHOT_PATH, SAVE and BGSAVE write the snapshot file.
-func newRESPServer(cache *minicache.Cache[string, string], cfg config, logger *slog.Logger, inFlight int64, snap *persist.Snapshotter) *respserver.Server {
+// CACHE_MAX_MEMORY the arguments of its commands are charged to budget, the
+// memory model's bytes in flight that the REST handler charges its bodies
+// to, and no argument may be longer than the whole budget (a longer value
+// could not be stored anyway). The listener bounds the clients, so the
+// server does not. With CACHE_SNAPSHOT_PATH, SAVE and BGSAVE write the
+// snapshot file.
+func newRESPServer(cache *minicache.Cache[string, string], cfg config, logger *slog.Logger, budget *admission.Budget, snap *persist.Snapshotter) *respserver.Server {
 	opts := []respserver.Option{
 		respserver.WithPassword(cfg.authToken),
 		respserver.WithLogger(logger),
@@ -47,7 +50,9 @@ func newRESPServer(cache *minicache.Cache[string, string], cfg config, logger *s
 		opts = append(opts, respserver.WithSaver(snap))
 	}
 	if cfg.maxMemory > 0 {
-		opts = append(opts, respserver.WithMaxBulkLen(min(inFlight, respserver.DefaultMaxBulkLen)))
+		opts = append(opts,
+			respserver.WithBudget(budget),
+			respserver.WithMaxBulkLen(min(budget.Max(), respserver.DefaultMaxBulkLen)))
 	}
 	return respserver.New(cache, opts...)
 }

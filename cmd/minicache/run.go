@@ -15,6 +15,7 @@ import (
 
 	"github.com/minicache/minicache"
 	"github.com/minicache/minicache/httpserver"
+	"github.com/minicache/minicache/internal/admission"
 	"github.com/minicache/minicache/internal/persist"
 	"github.com/minicache/minicache/respserver"
 )
@@ -38,8 +39,9 @@ const (
 
 // The memory model. CACHE_MAX_MEMORY (M) bounds the weight of the entries:
 // the bytes of each key and value plus entryOverhead. On top of it the
-// server holds request bodies in flight, bounded by inFlightBudget(M), and a
-// few tens of KiB per open connection, bounded by CACHE_MAX_CONNECTIONS. The
+// server holds request bodies and Redis-protocol arguments in flight, bounded
+// together by one budget of inFlightBudget(M) bytes, and a few tens of KiB
+// per open connection, bounded by CACHE_MAX_CONNECTIONS. The
 // Go runtime is told the sum (GOMEMLIMIT, unless the operator set one), so
 // that it collects garbage (replaced values, read bodies) before the heap
 // outgrows it rather than at twice the live heap.
@@ -57,9 +59,10 @@ const (
 func weigh(k, v string) uint64 { return uint64(len(k)+len(v)) + entryOverhead }
 
 // inFlightBudget is the bound on the bytes of PUT bodies (and the values
-// decoded from them) held at once: a quarter of maxMemory, at least 16 MiB
+// decoded from them) and, under a memory bound, of Redis-protocol arguments
+// (and their copies) held at once: a quarter of maxMemory, at least 16 MiB
 // (two requests of the largest body and value) and at most 256 MiB; 64 MiB
-// without a memory bound.
+// without a memory bound, which the Redis front end then does not share.
 func inFlightBudget(maxMemory uint64) int64 {
 	if maxMemory == 0 {
 		return 64 << 20
@@ -99,6 +102,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		memLimit = int64(min(cfg.maxMemory+uint64(inFlight)+memLimitHeadroom, math.MaxInt64))
 		defer debug.SetMemoryLimit(debug.SetMemoryLimit(memLimit))
 	}
+	// One budget for the bytes in flight of both front ends.
+	budget := admission.New(inFlight)
 
 	// Entries are always weighed, so that the memory bound can be set at
 	// run time (CONFIG SET maxmemory) even when it starts unbounded.
@@ -140,10 +145,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	}
 	var rsrv *respserver.Server
 	if rln != nil {
-		rsrv = newRESPServer(cache, cfg, logger, inFlight, snap)
+		rsrv = newRESPServer(cache, cfg, logger, budget, snap)
 	}
 	srv := &http.Server{
-		Handler:           httpserver.New(cache, httpOptions(cfg, logger, inFlight, snap, rsrv)...),
+		Handler:           httpserver.New(cache, httpOptions(cfg, logger, budget, snap, rsrv)...),
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		WriteTimeout:      writeTimeout,
@@ -235,11 +240,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 
 // httpOptions returns the REST handler's options for cfg. GET /metrics also
 // covers the snapshots and the Redis front end, when there are.
-func httpOptions(cfg config, logger *slog.Logger, inFlight int64, snap *persist.Snapshotter, rsrv *respserver.Server) []httpserver.Option {
+func httpOptions(cfg config, logger *slog.Logger, budget *admission.Budget, snap *persist.Snapshotter, rsrv *respserver.Server) []httpserver.Option {
 	opts := []httpserver.Option{
 		httpserver.WithLogger(logger),
 		httpserver.WithAuthToken(cfg.authToken),
-		httpserver.WithMaxBytesInFlight(inFlight),
+		httpserver.WithBudget(budget),
 	}
 	if cfg.metrics != "off" {
 		opts = append(opts, httpserver.WithMetrics(cfg.metrics == "open"))
