@@ -78,6 +78,34 @@ func TestSetGet(t *testing.T) {
 	assert.Equal(t, Stats{Hits: 2}, c.Stats())
 }
 
+// A key made from a []byte for a lookup is not kept, so converting it costs
+// no allocation: servers look up keys straight from their input buffers.
+func TestLookupsByConvertedBytesDoNotAllocate(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("instrumentation allocates")
+	}
+	c := New[string, string](WithCapacity(10))
+	c.Set("key:000000000042", "v")
+	hit, miss := []byte("key:000000000042"), []byte("key:000000000043")
+	allocs := testing.AllocsPerRun(100, func() {
+		_, _ = c.Get(string(hit))
+		_, _ = c.Get(string(miss))
+		_, _ = c.Peek(string(hit))
+		_, _ = c.TTL(string(hit))
+		_ = c.Delete(string(miss))
+	})
+	assert.Zero(t, allocs)
+
+	type pair struct{ a, b int }
+	p := New[pair, int](WithCapacity(10))
+	p.Set(pair{1, 2}, 3)
+	v, ok := p.Get(pair{1, 2})
+	assert.True(t, ok)
+	assert.Equal(t, 3, v)
+	_, ok = p.Get(pair{2, 1})
+	assert.False(t, ok, "keys of other types hash through maphash.Comparable")
+}
+
 func TestLRUEvictionOrder(t *testing.T) {
 	for _, shards := range []int{0, 1} { // the default must be exact for small caches
 		t.Run(fmt.Sprintf("shards=%d", shards), func(t *testing.T) {

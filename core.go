@@ -12,7 +12,7 @@ import (
 // references only the core.
 type core[K comparable, V any] struct {
 	shards   []shard[K, V]
-	hash     func(K) uint64
+	hashFn   func(K) uint64 // see hash
 	clock    clock
 	ttl      time.Duration            // the default TTL; NoExpiration when there is none
 	weigher  func(K, V) uint64        // nil when entries are not weighed
@@ -40,7 +40,7 @@ type core[K comparable, V any] struct {
 // newCore builds the core for cfg.
 func newCore[K comparable, V any](cfg *config) *core[K, V] {
 	c := &core[K, V]{
-		hash:     newHasher[K](),
+		hashFn:   newHasher[K](),
 		clock:    newClock(),
 		ttl:      NoExpiration,
 		weigher:  typed[func(K, V) uint64]("WithWeigher", cfg.weigher),
@@ -93,6 +93,9 @@ func share(capacity, n, i int) int {
 	}
 	return part
 }
+
+// hash returns k's hash without letting k escape (see newHasher).
+func (c *core[K, V]) hash(k K) uint64 { return c.hashFn(*hide(&k)) }
 
 // shardFor returns the shard of a key with hash h.
 func (c *core[K, V]) shardFor(h uint64) *shard[K, V] {

@@ -14,6 +14,11 @@ import (
 // Strings go to maphash.String and integers of every size through a
 // multiply-xorshift mixer; both are much cheaper than the general
 // maphash.Comparable, which every other key type uses.
+//
+// Callers pass the key through [hide]: a key passed to a function value
+// escapes, and then every Get of a string made from a []byte
+// (c.Get(string(b))) would allocate the string. No hash function keeps its
+// key, so hiding it is sound.
 func newHasher[K comparable]() func(K) uint64 {
 	t := reflect.TypeFor[K]()
 	switch t.Kind() {
@@ -50,4 +55,11 @@ func mix(x uint64) uint64 {
 	x *= 0xc4ceb9fe1a85ec53
 	x ^= x >> 33
 	return x
+}
+
+// hide returns p so that escape analysis does not follow it, as the
+// runtime's noescape does: passing *hide(&k) to a function value leaves k
+// where it is.
+func hide[T any](p *T) *T {
+	return (*T)(unsafe.Add(unsafe.Pointer(nil), uintptr(unsafe.Pointer(p))))
 }
