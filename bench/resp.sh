@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
 # bench/resp.sh: redis-benchmark against cmd/minicache's Redis protocol
 # server and against redis-server, in one run, on the same machine: each
-# server pinned to one CPU, redis-benchmark to another. It prints requests per
-# second for every test at -P 1 and -P 16 and minicache's ratio to Redis,
-# then the RSS growth of each server after 1M SETs of 16-byte keys and
-# 32-byte values.
+# server pinned to one CPU, redis-benchmark to another. Every test runs
+# REPEATS times against each server, alternating which goes first, so that
+# both see the same drift of the machine; it prints the median requests per
+# second of each and the median of the per-repeat ratios (minicache ÷
+# Redis) with their range. Then it prints the RSS growth of each server
+# after 1M SETs of 16-byte keys and 32-byte values.
 #
 # Usage: bench/resp.sh            (from anywhere; needs go, redis-server,
 #                                  redis-benchmark, redis-cli and taskset)
-# Environment: N (requests per test, default 1000000), CLIENTS (50),
-# TESTS (set,get,incr,mset), PIPELINES ("1 16"; "" skips the throughput runs), KEYSPACE (-r, 1000000),
-# SERVER_CPU (0), CLIENT_CPU (1), MC_PORT (16379), REDIS_PORT (16380),
-# RSS_KEYS (1000000; 0 skips the memory test).
+# Environment: N (requests per test, default 1000000), REPEATS (5),
+# CLIENTS (50), TESTS (set,get,incr,mset), PIPELINES ("1 16"; "" skips the
+# throughput runs), KEYSPACE (-r, 1000000), SERVER_CPU (0), CLIENT_CPU (1),
+# MC_PORT (16379), REDIS_PORT (16380), RSS_KEYS (1000000; 0 skips the
+# memory test).
 #
 # Do not run it while other work shares the machine: the numbers are only as
 # good as the idle CPUs under them.
@@ -20,6 +23,7 @@ export LC_ALL=C
 cd "$(dirname "$0")/.."
 
 N=${N:-1000000}
+REPEATS=${REPEATS:-5}
 CLIENTS=${CLIENTS:-50}
 TESTS=${TESTS:-set,get,incr,mset}
 PIPELINES=${PIPELINES-1 16}
@@ -60,10 +64,10 @@ start_servers() {
   done
 }
 
-# rps PORT PIPELINE prints "TEST RPS" lines.
+# rps PORT PIPELINE TEST prints the requests per second of one test.
 rps() {
   taskset -c "$CLIENT_CPU" redis-benchmark -p "$1" -c "$CLIENTS" -P "$2" -n "$N" -r "$KEYSPACE" \
-    -t "$TESTS" --csv | awk -F, 'NR > 1 { gsub(/"/, ""); print $1 "\t" $2 }'
+    -t "$3" --csv | awk -F, 'NR == 2 { gsub(/"/, ""); print $2 }'
 }
 
 stop_servers() {
@@ -72,13 +76,31 @@ stop_servers() {
 }
 
 start_servers
-echo "redis-benchmark -c $CLIENTS -n $N -r $KEYSPACE -t $TESTS; server on CPU $SERVER_CPU, client on CPU $CLIENT_CPU"
-printf '%-16s %3s %14s %14s %7s\n' test P minicache redis ratio
+echo "redis-benchmark -c $CLIENTS -n $N -r $KEYSPACE, $REPEATS alternating repeats; server on CPU $SERVER_CPU, client on CPU $CLIENT_CPU"
+printf '%-8s %3s %12s %12s %7s %15s\n' test P minicache redis ratio 'ratio range'
 for p in $PIPELINES; do
-  rps "$MC_PORT" "$p" >"$tmp/mc"
-  rps "$REDIS_PORT" "$p" >"$tmp/redis"
-  join -t $'\t' <(sort "$tmp/mc") <(sort "$tmp/redis") |
-    awk -F'\t' -v p="$p" '{ printf "%-16s %3s %14.0f %14.0f %6.2fx\n", $1, p, $2, $3, $2 / $3 }'
+  for t in ${TESTS//,/ }; do
+    : >"$tmp/runs"
+    for i in $(seq "$REPEATS"); do
+      if [ $((i % 2)) -eq 1 ]; then
+        m=$(rps "$MC_PORT" "$p" "$t"); r=$(rps "$REDIS_PORT" "$p" "$t")
+      else
+        r=$(rps "$REDIS_PORT" "$p" "$t"); m=$(rps "$MC_PORT" "$p" "$t")
+      fi
+      echo "$m $r" >>"$tmp/runs"
+    done
+    # Medians of each column and of the per-repeat ratios.
+    awk -v t="$t" -v p="$p" '
+      function median(a, n,   i, j, x) {
+        for (i = 2; i <= n; i++) { x = a[i]; for (j = i - 1; j > 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+      }
+      { n++; m[n] = $1; r[n] = $2; q[n] = $1 / $2 }
+      END {
+        mm = median(m, n); mr = median(r, n); mq = median(q, n)
+        printf "%-8s %3s %12.0f %12.0f %6.2fx %7.2f-%.2fx\n", toupper(t), p, mm, mr, mq, q[1], q[n]
+      }' "$tmp/runs"
+  done
 done
 
 if [ "$RSS_KEYS" -gt 0 ]; then

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +74,18 @@ func (c *conn) serve() {
 			// Nothing more is pipelined: send what the replies so far hold.
 			// A client that does not read blocks this write, and so is not
 			// read from either.
+			//
+			// Yielding first lets the other connections whose input is
+			// ready run their commands before this one writes, so that the
+			// replies of one scheduler round leave together, as an event
+			// loop sends them. A client woken by the first of them is still
+			// busy when the next arrive, instead of going back to sleep
+			// between writes: waking a sleeping CPU is what a write costs
+			// most (bench/resp.sh: 10-35% less server CPU per command at
+			// -P 16).
+			if c.w.bw.Buffered() > 0 {
+				runtime.Gosched()
+			}
 			if err := c.w.flush(); err != nil {
 				return
 			}
