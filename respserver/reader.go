@@ -68,7 +68,10 @@ func (r *reader) buffered() bool { return r.br.Buffered() > 0 }
 // error is a *protocolError for a malformed frame, or the I/O error.
 func (r *reader) readCommand() ([][]byte, error) {
 	if cap(r.buf) > keepBuf {
+		// Drop the arguments too: they are slices of the big buffer and
+		// would keep it reachable while the connection waits.
 		r.buf = nil
+		clear(r.args[:cap(r.args)])
 	}
 	if cap(r.ends) > keepArgs {
 		r.ends, r.args = nil, nil
