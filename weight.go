@@ -46,6 +46,9 @@ func (s *shard[K, V]) reserveWeight(keep uint32, w uint64, now *moment, r *remov
 			others--
 		}
 	}
+	if old == w && keep != 0 {
+		return true // the total does not change: no atomic, no barrier
+	}
 	for {
 		t := b.total.Load()
 		if t-old > math.MaxUint64-w {
@@ -69,8 +72,10 @@ func (s *shard[K, V]) setWeight(i uint32, w uint64) {
 	if s.bound == nil {
 		return
 	}
-	s.weight += w - s.slab.weights[i]
-	s.slab.weights[i] = w
+	if old := s.slab.weights[i]; old != w { // an unchanged weight dirties no line
+		s.weight += w - old
+		s.slab.weights[i] = w
+	}
 }
 
 // weigh returns the weight of k → v, 0 when the cache weighs nothing.

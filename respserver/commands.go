@@ -102,8 +102,7 @@ func (c *conn) exec(args [][]byte) {
 		c.w.error(errNoAuth)
 		return
 	}
-	c.lastCmd.Store(s)
-	c.s.stats.calls[s.id].Add(1)
+	c.count(s)
 	if c.sampled++; c.sampled&(latencySample-1) == 0 {
 		start := time.Now()
 		s.run(c, args)
