@@ -28,7 +28,7 @@ type conn struct {
 	// The server-wide counters are updated once per run of the same
 	// command rather than once per command (see count), since every
 	// atomic add is a barrier that waits for the stores before it.
-	run     *spec // the command of the current run; nil before the first
+	run     *spec // the command running, and of the current run; nil before the first
 	runN    uint64
 	pending int64 // commands read since the server's total was last updated
 

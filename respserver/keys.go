@@ -92,7 +92,7 @@ const (
 // cmdExpire is EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT key time
 // [NX|XX|GT|LT]. A time in the past removes the key and answers 1.
 func cmdExpire(c *conn, args [][]byte) {
-	name := lookup(table, args[0]).name
+	name := c.run.name
 	flags := 0
 	for _, a := range args[3:] {
 		switch {
@@ -182,7 +182,7 @@ func cmdExpire(c *conn, args [][]byte) {
 // cmdTTL is TTL, PTTL, EXPIRETIME and PEXPIRETIME: -2 for a missing key, -1
 // for one without a deadline.
 func cmdTTL(c *conn, args [][]byte) {
-	name := lookup(table, args[0]).name
+	name := c.run.name
 	ttl, ok := c.s.cache.TTL(string(args[1]))
 	switch {
 	case !ok:

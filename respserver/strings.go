@@ -335,7 +335,7 @@ func cmdMGet(c *conn, args [][]byte) {
 // cmdMSet stores every pair; each store is atomic, the whole is not.
 func cmdMSet(c *conn, args [][]byte) {
 	if len(args)%2 == 0 {
-		c.w.error("ERR wrong number of arguments for '" + lookup(table, args[0]).name + "' command")
+		c.w.error("ERR wrong number of arguments for '" + c.run.name + "' command")
 		return
 	}
 	refused := false
@@ -395,7 +395,7 @@ func cmdStrlen(c *conn, args [][]byte) {
 // cmdIncr is INCR, DECR, INCRBY and DECRBY.
 func cmdIncr(c *conn, args [][]byte) {
 	delta := int64(1)
-	name := lookup(table, args[0]).name
+	name := c.run.name
 	if len(args) == 3 {
 		var ok bool
 		if delta, ok = parseInt(args[2]); !ok {
