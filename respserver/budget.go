@@ -17,6 +17,13 @@ const argAllowance = readChunk
 // variable for the tests only.)
 var budgetWait = time.Second
 
+// heldReadTimeout is how long a command that holds bytes of the budget may
+// take to arrive in full, from its first charged read; a client that
+// trickles it slower is disconnected, so that a slow sender cannot pin the
+// budget that every large command shares (as REST's ReadTimeout bounds a
+// slow body). (A variable for the tests only.)
+var heldReadTimeout = 30 * time.Second
+
 // errOverBudget is what readCommand returns for a command refused under the
 // budget, once its input has been read and discarded. The connection
 // answers it with errOOM and goes on.

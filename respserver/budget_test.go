@@ -2,6 +2,7 @@ package respserver_test
 
 import (
 	"bytes"
+	"errors"
 	"context"
 	"fmt"
 	"net"
@@ -147,4 +148,43 @@ func TestCloseEndsBudgetWaits(t *testing.T) {
 	require.NoError(t, srv.Close())
 	assert.Less(t, time.Since(start), 5*time.Second)
 	assert.Equal(t, int64(1<<20), budget.Used(), "the waiter gave up and holds nothing")
+}
+
+// TestSlowSenderCannotPinTheBudget has a client start a large SET, so that
+// its command holds bytes of the budget, and then stop sending: the server
+// disconnects it once the command has taken heldReadTimeout, which gives the
+// bytes back. A client that sends its large value promptly, and one that
+// stays idle between small commands, are not affected.
+func TestSlowSenderCannotPinTheBudget(t *testing.T) {
+	defer respserver.SetHeldReadTimeout(300 * time.Millisecond)()
+	budget := admission.New(1 << 20)
+	addr, cache := startServer(t, nil, respserver.WithBudget(budget))
+
+	slow := dial(t, addr)
+	value := strings.Repeat("v", 300<<10)
+	frame := encode("SET", "slow", value)
+	slow.send(frame[:len(frame)/2]) // half the value, then nothing
+	require.Eventually(t, func() bool { return budget.Used() > 0 }, 5*time.Second, 5*time.Millisecond,
+		"the command holds bytes of the budget")
+
+	idle := dial(t, addr)
+	assert.Equal(t, `+"PONG"`, idle.do("PING").String())
+	time.Sleep(500 * time.Millisecond) // longer than the timeout, between commands
+
+	slow.nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_, err := slow.br.ReadByte()
+	var ne net.Error
+	require.Error(t, err)
+	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the server disconnects the slow sender: %v", err)
+	assert.Eventually(t, func() bool { return budget.Used() == 0 }, 5*time.Second, 5*time.Millisecond,
+		"its bytes are given back")
+	_, ok := cache.Peek("slow")
+	assert.False(t, ok, "nothing of the half-sent command is stored")
+
+	assert.Equal(t, `+"PONG"`, idle.do("PING").String(), "an idle connection is not cut")
+	fast := dial(t, addr)
+	assert.Equal(t, `+"OK"`, fast.do("SET", "fast", value).String())
+	time.Sleep(500 * time.Millisecond) // the lifted deadline does not fire later
+	assert.Equal(t, `+"PONG"`, fast.do("PING").String())
+	assert.Zero(t, budget.Used())
 }

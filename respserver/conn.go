@@ -32,6 +32,10 @@ type conn struct {
 	runN    uint64
 	pending int64 // commands read since the server's total was last updated
 
+	// heldDeadline is set while a read deadline bounds the arrival of a
+	// command that holds bytes of the budget (see heldReadTimeout).
+	heldDeadline bool
+
 	// Read by CLIENT LIST from other goroutines, without a lock: they are
 	// written for every command or read, where a lock would cost.
 	lastCmd atomic.Pointer[spec] // the last command run; nil before the first
@@ -105,6 +109,7 @@ func (c *conn) serve() {
 		args, err := c.r.readCommand()
 		if err != nil {
 			if errors.Is(err, errOverBudget) {
+				c.endHeld()
 				c.w.error(errOOM) // its input was read and discarded: go on
 				continue
 			}
@@ -119,6 +124,7 @@ func (c *conn) serve() {
 		c.pending++
 		c.exec(args)
 		c.r.release()
+		c.endHeld()
 		if c.quit {
 			c.w.flush()
 			return
@@ -172,6 +178,10 @@ func (f flushReader) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
+	if b := c.r.budget; b != nil && (b.held > 0 || b.refused) && !c.heldDeadline {
+		c.heldDeadline = true
+		c.nc.SetReadDeadline(time.Now().Add(heldReadTimeout))
+	}
 	// Shutdown stores closing before it shortens the deadlines, so a read
 	// that misses closing here still has its deadline shortened.
 	if c.s.closing.Load() {
@@ -180,6 +190,17 @@ func (f flushReader) Read(p []byte) (int, error) {
 	n, err := c.nc.Read(p)
 	c.active.Store(time.Now().UnixNano())
 	return n, err
+}
+
+// endHeld lifts the deadline of a command that held bytes of the budget,
+// once it has run or been refused; the idle timeout, if any, is set again
+// before the next wait for input, and a shutdown's deadline before each
+// read.
+func (c *conn) endHeld() {
+	if c.heldDeadline {
+		c.heldDeadline = false
+		c.nc.SetReadDeadline(time.Time{})
+	}
 }
 
 // setAuthed records that the client authenticated (or, after RESET with a

@@ -10,3 +10,12 @@ func SetBudgetWait(d time.Duration) (restore func()) {
 	budgetWait = d
 	return func() { budgetWait = old }
 }
+
+// SetHeldReadTimeout sets how long a command holding bytes of the budget may
+// take to arrive, and returns a function that restores the previous value.
+// For the tests only; not safe while a server runs.
+func SetHeldReadTimeout(d time.Duration) (restore func()) {
+	old := heldReadTimeout
+	heldReadTimeout = d
+	return func() { heldReadTimeout = old }
+}

@@ -99,8 +99,10 @@ func WithMaxBulkLen(n int64) Option {
 // not fit waits, in arrival order, up to 1 s; then, or at once if it alone
 // needs more than n, the rest of its input is read and discarded and it is
 // answered Redis's "OOM command not allowed when used memory >
-// 'maxmemory'." The connection stays usable. The default, or n ≤ 0, sets no
-// bound. It replaces a [WithBudget] given before it.
+// 'maxmemory'." The connection stays usable. A charged command must arrive
+// in full within 30 s of its first charged read, or its connection is
+// closed, so that a slow sender cannot pin the budget. The default, or
+// n ≤ 0, sets no bound. It replaces a [WithBudget] given before it.
 func WithMaxBytesInFlight(n int64) Option {
 	return func(c *config) {
 		c.budget = nil
