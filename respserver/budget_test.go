@@ -2,8 +2,8 @@ package respserver_test
 
 import (
 	"bytes"
-	"errors"
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"runtime"
