@@ -17,8 +17,13 @@ import (
 //
 // Callers pass the key through [hide]: a key passed to a function value
 // escapes, and then every Get of a string made from a []byte
-// (c.Get(string(b))) would allocate the string. No hash function keeps its
-// key, so hiding it is sound.
+// (c.Get(string(b))) would allocate the string. Hiding it is sound: no hash
+// function keeps its key, and each operation hashes its key once. For keys
+// that hold pointers, maphash.Comparable hashes the pointers themselves and
+// makes them escape on purpose, since a stack that moves would change a
+// pointer's hash between calls; here a key left on the stack is hashed
+// once, and it can equal no stored key, because every method that stores a
+// key makes it escape.
 func newHasher[K comparable]() func(K) uint64 {
 	t := reflect.TypeFor[K]()
 	switch t.Kind() {
@@ -59,7 +64,9 @@ func mix(x uint64) uint64 {
 
 // hide returns p so that escape analysis does not follow it, as the
 // runtime's noescape does: passing *hide(&k) to a function value leaves k
-// where it is.
+// where it is. The round trip through uintptr is outside unsafe.Pointer's
+// rules, as noescape's is, and safe for the same reason: the result is
+// used at once, while p's referent is live, and checkptr accepts it.
 func hide[T any](p *T) *T {
 	return (*T)(unsafe.Add(unsafe.Pointer(nil), uintptr(unsafe.Pointer(p))))
 }

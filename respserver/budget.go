@@ -18,10 +18,11 @@ const argAllowance = readChunk
 var budgetWait = time.Second
 
 // heldReadTimeout is how long a command that holds bytes of the budget may
-// take to arrive in full, from its first charged read; a client that
-// trickles it slower is disconnected, so that a slow sender cannot pin the
-// budget that every large command shares (as REST's ReadTimeout bounds a
-// slow body). (A variable for the tests only.)
+// take, from the grant, to arrive in full and have its replies and those
+// before it written; a client that sends it slower, or does not read its
+// replies meanwhile, is disconnected, so that it cannot pin the budget that
+// every large command shares (as REST's ReadTimeout bounds a slow body).
+// (A variable for the tests only.)
 var heldReadTimeout = 30 * time.Second
 
 // errOverBudget is what readCommand returns for a command refused under the
@@ -39,6 +40,10 @@ type argBudget struct {
 	// refused is set when the current command could not be granted its
 	// bytes: the rest of its input is read and discarded.
 	refused bool
+	// onHold is called when the current command first holds bytes: the
+	// connection bounds, from then on, how long it may take to arrive and
+	// to be answered (see heldReadTimeout).
+	onHold func()
 }
 
 // reserve makes room in buf for a bulk string of n bytes under the budget,
@@ -80,6 +85,9 @@ func (r *reader) reserveSlow(n int64) bool {
 		if !ok {
 			r.refuse()
 			return false
+		}
+		if ab.held == 0 && ab.onHold != nil {
+			ab.onHold()
 		}
 		ab.held += got
 	}

@@ -188,3 +188,37 @@ func TestSlowSenderCannotPinTheBudget(t *testing.T) {
 	assert.Equal(t, `+"PONG"`, fast.do("PING").String())
 	assert.Zero(t, budget.Used())
 }
+
+// TestNonReaderCannotPinTheBudget has a client send a command that holds
+// bytes of the budget and whose reply (the old value, through SET's GET
+// option) is larger than the socket buffers, and never read it: the write
+// is cut after heldReadTimeout as the read would be, and the bytes come
+// back.
+func TestNonReaderCannotPinTheBudget(t *testing.T) {
+	defer respserver.SetHeldReadTimeout(300 * time.Millisecond)()
+	budget := admission.New(4 << 20)
+	addr, cache := startServer(t, nil, respserver.WithBudget(budget))
+	cache.Set("k", strings.Repeat("o", 32<<20))
+
+	c := dial(t, addr)
+	c.send(encode("SET", "k", strings.Repeat("n", 300<<10), "GET")) // and never read
+	assert.Eventually(t, func() bool { return budget.Used() > 0 }, 5*time.Second, time.Millisecond,
+		"the command holds bytes of the budget")
+	assert.Eventually(t, func() bool { return budget.Used() == 0 }, 5*time.Second, 5*time.Millisecond,
+		"the blocked reply is cut and the bytes are given back")
+}
+
+// TestIdleTimeoutSurvivesAChargedCommand: once a command that held bytes of
+// the budget has run, the idle timeout applies again, even when the next
+// frame is already partly buffered.
+func TestIdleTimeoutSurvivesAChargedCommand(t *testing.T) {
+	addr, _ := startServer(t, nil, respserver.WithIdleTimeout(200*time.Millisecond), respserver.WithMaxBytesInFlight(16<<20))
+	c := dial(t, addr)
+	c.send(append(encode("SET", "k", strings.Repeat("v", 300<<10)), "*1\r\n$4\r\nPI"...))
+	assert.Equal(t, `+"OK"`, c.read().String())
+	c.nc.SetReadDeadline(time.Now().Add(3 * time.Second))
+	_, err := c.br.ReadByte()
+	var ne net.Error
+	require.Error(t, err)
+	assert.False(t, errors.As(err, &ne) && ne.Timeout(), "the server closes the idle connection: %v", err)
+}

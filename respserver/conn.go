@@ -62,7 +62,7 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.r = newReader(flushReader{c}, DefaultInputBuffer, s.cfg.maxBulkLen)
 	c.r.authed = c.authed
 	if s.cfg.budget != nil {
-		c.r.budget = &argBudget{b: s.cfg.budget, ctx: s.waits}
+		c.r.budget = &argBudget{b: s.cfg.budget, ctx: s.waits, onHold: c.startHeld}
 	}
 	return c
 }
@@ -173,14 +173,13 @@ type flushReader struct{ c *conn }
 
 func (f flushReader) Read(p []byte) (int, error) {
 	c := f.c
+	// The counts of the commands answered so far become visible before
+	// their replies leave and a read that may wait.
+	c.publish()
 	if c.w.bw.Buffered() > 0 {
 		if err := c.w.flush(); err != nil {
 			return 0, err
 		}
-	}
-	if b := c.r.budget; b != nil && (b.held > 0 || b.refused) && !c.heldDeadline {
-		c.heldDeadline = true
-		c.nc.SetReadDeadline(time.Now().Add(heldReadTimeout))
 	}
 	// Shutdown stores closing before it shortens the deadlines, so a read
 	// that misses closing here still has its deadline shortened.
@@ -192,14 +191,25 @@ func (f flushReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// endHeld lifts the deadline of a command that held bytes of the budget,
-// once it has run or been refused; the idle timeout, if any, is set again
-// before the next wait for input, and a shutdown's deadline before each
-// read.
+// startHeld bounds a command that holds bytes of the budget: its input
+// must arrive, and the replies before and of it be written, within
+// heldReadTimeout, both reads and writes being cut after that.
+func (c *conn) startHeld() {
+	c.heldDeadline = true
+	c.nc.SetDeadline(time.Now().Add(heldReadTimeout))
+}
+
+// endHeld lifts startHeld's deadline once the command has run or been
+// refused, and puts back the idle timeout, if any. (A shutdown sets its own
+// deadline before each read.)
 func (c *conn) endHeld() {
-	if c.heldDeadline {
-		c.heldDeadline = false
-		c.nc.SetReadDeadline(time.Time{})
+	if !c.heldDeadline {
+		return
+	}
+	c.heldDeadline = false
+	c.nc.SetDeadline(time.Time{})
+	if d := c.s.cfg.idleTimeout; d > 0 {
+		c.nc.SetReadDeadline(time.Now().Add(d))
 	}
 }
 

@@ -100,8 +100,11 @@ func WithMaxBulkLen(n int64) Option {
 // needs more than n, the rest of its input is read and discarded and it is
 // answered Redis's "OOM command not allowed when used memory >
 // 'maxmemory'." The connection stays usable. A charged command must arrive
-// in full within 30 s of its first charged read, or its connection is
-// closed, so that a slow sender cannot pin the budget. The default, or
+// in full, and the replies before and of it be written, within 30 s of the
+// grant, or its connection is closed, so that neither a slow sender nor a
+// client that does not read can pin the budget. A command with several
+// large arguments asks for each as it arrives, holding the ones before, so
+// under contention it may wait the full second. The default, or
 // n ≤ 0, sets no bound. It replaces a [WithBudget] given before it.
 func WithMaxBytesInFlight(n int64) Option {
 	return func(c *config) {

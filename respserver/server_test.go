@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -445,4 +446,37 @@ func TestSaveCommands(t *testing.T) {
 	sv.mu.Unlock()
 	assert.Equal(t, `-"ERR"`, c.do("SAVE").String())
 	assert.Equal(t, 2, sv.saves)
+}
+
+// commandsProcessed is INFO's total_commands_processed, asked on c.
+func commandsProcessed(t *testing.T, c *client) int {
+	t.Helper()
+	m := regexp.MustCompile(`total_commands_processed:(\d+)`).FindStringSubmatch(c.do("INFO", "stats").String())
+	require.NotNil(t, m)
+	n, err := strconv.Atoi(m[1])
+	require.NoError(t, err)
+	return n
+}
+
+// TestCommandCountsAreCurrent: the counts a connection batches are visible
+// to INFO on another connection once its replies are out, even while it
+// waits in the middle of a frame, and INFO counts itself every time.
+func TestCommandCountsAreCurrent(t *testing.T) {
+	addr, _ := startServer(t, nil)
+	a, b := dial(t, addr), dial(t, addr)
+	before := commandsProcessed(t, b)
+	var pipeline []byte
+	for range 100 {
+		pipeline = append(pipeline, encode("PING")...)
+	}
+	a.send(append(pipeline, "*1\r\n$4\r\nPI"...))
+	for range 100 {
+		a.read()
+	}
+	assert.Equal(t, before+100+1, commandsProcessed(t, b),
+		"the 100 PINGs are counted while their connection waits mid-frame")
+
+	b.do("PING")
+	first := commandsProcessed(t, b)
+	assert.Equal(t, first+1, commandsProcessed(t, b), "INFO counts itself after INFO as after PING")
 }

@@ -240,6 +240,7 @@ var infoSections = []struct {
 // cmdInfo is INFO [section ...]; no section, default, all and everything
 // all answer every section.
 func cmdInfo(c *conn, args [][]byte) {
+	c.publish() // this connection's counts, this INFO included
 	want := map[string]bool{}
 	all := len(args) == 1
 	for _, a := range args[1:] {
