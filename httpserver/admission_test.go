@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/minicache/minicache"
-	"github.com/minicache/minicache/internal/admission"
+	"github.com/minicache/minicache/admission"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )

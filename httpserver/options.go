@@ -6,7 +6,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/minicache/minicache/internal/admission"
+	"github.com/minicache/minicache/admission"
 )
 
 // Default limits, used when the corresponding option is absent or not positive.

@@ -17,7 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/minicache/minicache"
-	"github.com/minicache/minicache/internal/admission"
+	"github.com/minicache/minicache/admission"
 	"github.com/minicache/minicache/respserver"
 )
 

@@ -5,7 +5,7 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/minicache/minicache/internal/admission"
+	"github.com/minicache/minicache/admission"
 )
 
 // Defaults of the options, used when an option is absent or not positive.

@@ -8,7 +8,7 @@ import (
 	"strconv"
 
 	"github.com/minicache/minicache"
-	"github.com/minicache/minicache/internal/admission"
+	"github.com/minicache/minicache/admission"
 	"github.com/minicache/minicache/internal/persist"
 	"github.com/minicache/minicache/respserver"
 )

@@ -15,7 +15,7 @@ import (
 
 	"github.com/minicache/minicache"
 	"github.com/minicache/minicache/httpserver"
-	"github.com/minicache/minicache/internal/admission"
+	"github.com/minicache/minicache/admission"
 	"github.com/minicache/minicache/internal/persist"
 	"github.com/minicache/minicache/respserver"
 )
