@@ -14,8 +14,8 @@ import (
 	"time"
 
 	"github.com/minicache/minicache"
-	"github.com/minicache/minicache/httpserver"
 	"github.com/minicache/minicache/admission"
+	"github.com/minicache/minicache/httpserver"
 	"github.com/minicache/minicache/internal/persist"
 	"github.com/minicache/minicache/respserver"
 )
