@@ -1,10 +1,8 @@
 package httpserver
 
 import (
-	"context"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/minicache/minicache/admission"
 )
@@ -29,7 +27,7 @@ type config struct {
 	maxBodyBytes  int64
 	logger        *slog.Logger
 	authToken     string
-	budget        Budget
+	budget        *admission.Budget
 }
 
 // Option configures the handler returned by [New]. Options are plain
@@ -92,24 +90,11 @@ func WithMaxBytesInFlight(n int64) Option {
 	}
 }
 
-// A Budget is a bound on bytes in flight that the handler may share with
-// other servers, so that one bound covers them all: cmd/minicache shares one
-// between its REST and Redis-protocol front ends. Its methods must be safe
-// for concurrent use.
-type Budget interface {
-	// Acquire waits until n bytes fit, serving waiters in arrival order, and
-	// returns the bytes to pass to Release (n capped at the bound, so that
-	// a request larger than the bound runs alone), or 0 and false when ctx
-	// ends or wait passes first.
-	Acquire(ctx context.Context, n int64, wait time.Duration) (int64, bool)
-	// Release returns bytes that Acquire granted.
-	Release(n int64)
-}
-
-// WithBudget charges PUT /set requests to b, as [WithMaxBytesInFlight] does
-// to a budget of its own. A nil b sets no bound. It replaces a
-// [WithMaxBytesInFlight] given before it.
-func WithBudget(b Budget) Option {
+// WithBudget charges PUT /set requests to b, as [WithMaxBytesInFlight] does to a
+// budget of its own; give the same b to other servers (httpserver,
+// respserver) so that one bound covers them all, as cmd/minicache does. A
+// nil b sets no bound. It replaces a [WithMaxBytesInFlight] given before it.
+func WithBudget(b *admission.Budget) Option {
 	return func(c *config) { c.budget = b }
 }
 

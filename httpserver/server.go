@@ -18,6 +18,7 @@ package httpserver
 
 import (
 	"crypto/sha256"
+	"github.com/minicache/minicache/admission"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -37,7 +38,7 @@ type server struct {
 	cmds   *command.Commands
 	router *httprouter.Router
 	// admit bounds the bytes of PUT bodies in flight; nil for no bound.
-	admit Budget
+	admit *admission.Budget
 	cfg   config
 
 	// auth reports whether bearer authentication is on; tokenHash is then the

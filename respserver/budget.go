@@ -3,6 +3,7 @@ package respserver
 import (
 	"context"
 	"errors"
+	"github.com/minicache/minicache/admission"
 	"time"
 )
 
@@ -33,7 +34,7 @@ var errOverBudget = errors.New("respserver: command refused over the bytes-in-fl
 // argBudget is a connection's share of the server's [Budget]: what its
 // current command holds. Only the connection's goroutine uses it.
 type argBudget struct {
-	b   Budget
+	b   *admission.Budget
 	ctx context.Context // ends when the server closes its connections
 	// held is the bytes granted to the current command.
 	held int64

@@ -1,7 +1,6 @@
 package respserver
 
 import (
-	"context"
 	"log/slog"
 	"time"
 
@@ -35,7 +34,7 @@ type config struct {
 	maxBulkLen  int64
 	logger      *slog.Logger
 	saver       Saver
-	budget      Budget
+	budget      *admission.Budget
 }
 
 // A Saver writes snapshots of the cache, for SAVE, BGSAVE and LASTSAVE; in
@@ -115,25 +114,11 @@ func WithMaxBytesInFlight(n int64) Option {
 	}
 }
 
-// A Budget is a bound on bytes in flight that the server may share with
-// other servers, so that one bound covers them all: cmd/minicache shares one
-// between its Redis-protocol and REST front ends. Its methods must be safe
-// for concurrent use.
-type Budget interface {
-	// Max returns the bound, in bytes.
-	Max() int64
-	// Acquire waits until n bytes fit, serving waiters in arrival order, and
-	// returns the bytes to pass to Release (n, when n ≤ Max), or 0 and
-	// false when ctx ends or wait passes first.
-	Acquire(ctx context.Context, n int64, wait time.Duration) (int64, bool)
-	// Release returns bytes that Acquire granted.
-	Release(n int64)
-}
-
-// WithBudget charges the arguments of commands to b, as
-// [WithMaxBytesInFlight] does to a budget of its own. A nil b sets no bound.
-// It replaces a [WithMaxBytesInFlight] given before it.
-func WithBudget(b Budget) Option {
+// WithBudget charges the arguments of commands to b, as [WithMaxBytesInFlight] does to a
+// budget of its own; give the same b to other servers (httpserver,
+// respserver) so that one bound covers them all, as cmd/minicache does. A
+// nil b sets no bound. It replaces a [WithMaxBytesInFlight] given before it.
+func WithBudget(b *admission.Budget) Option {
 	return func(c *config) { c.budget = b }
 }
 
