@@ -46,7 +46,7 @@ func (s *shard[K, V]) reserveWeight(keep uint32, w uint64, now *moment, r *remov
 			others--
 		}
 	}
-	if old == w && keep != 0 {
+	if old == w {
 		return true // the total does not change: no atomic, no barrier
 	}
 	for {

@@ -41,6 +41,15 @@ func New(max int64) *Budget {
 	return &Budget{max: max}
 }
 
+// Bound returns a budget of max bytes, or nil, no bound, when max ≤ 0: the
+// rule of the front ends' WithMaxBytesInFlight options.
+func Bound(max int64) *Budget {
+	if max <= 0 {
+		return nil
+	}
+	return New(max)
+}
+
 // Max returns the bound, in bytes.
 func (b *Budget) Max() int64 { return b.max }
 

@@ -82,3 +82,9 @@ func TestGiveUpUnblocksSmallerWaiters(t *testing.T) {
 func TestNewPanicsWithoutABound(t *testing.T) {
 	assert.Panics(t, func() { admission.New(0) })
 }
+
+func TestBoundOfNothingIsNoBound(t *testing.T) {
+	assert.Nil(t, admission.Bound(0))
+	assert.Nil(t, admission.Bound(-1))
+	assert.Equal(t, int64(5), admission.Bound(5).Max())
+}

@@ -106,18 +106,14 @@ func WithMaxBulkLen(n int64) Option {
 // under contention it may wait the full second. The default, or
 // n ≤ 0, sets no bound. It replaces a [WithBudget] given before it.
 func WithMaxBytesInFlight(n int64) Option {
-	return func(c *config) {
-		c.budget = nil
-		if n > 0 {
-			c.budget = admission.New(n)
-		}
-	}
+	return func(c *config) { c.budget = admission.Bound(n) }
 }
 
-// WithBudget charges the arguments of commands to b, as [WithMaxBytesInFlight] does to a
-// budget of its own; give the same b to other servers (httpserver,
-// respserver) so that one bound covers them all, as cmd/minicache does. A
-// nil b sets no bound. It replaces a [WithMaxBytesInFlight] given before it.
+// WithBudget charges the arguments of commands to b, as [WithMaxBytesInFlight]
+// does to a budget of its own; give the same b to other servers
+// (httpserver, respserver) so that one bound covers them all, as
+// cmd/minicache does. A nil b sets no bound. It replaces a
+// [WithMaxBytesInFlight] given before it.
 func WithBudget(b *admission.Budget) Option {
 	return func(c *config) { c.budget = b }
 }

@@ -30,6 +30,19 @@ func freePort(t *testing.T) string {
 	return strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 }
 
+// dialRESP connects to the Redis protocol address the start log names, for
+// the rest of the test (10 s at most).
+func dialRESP(t *testing.T, logs string) (net.Conn, *bufio.Reader) {
+	t.Helper()
+	m := respAddrRE.FindStringSubmatch(logs)
+	require.NotNil(t, m, logs)
+	c, err := net.Dial("tcp", m[1])
+	require.NoError(t, err)
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	return c, bufio.NewReader(c)
+}
+
 // resp sends inline commands on c and reads one reply line (and the bulk
 // line after a $ header) per command.
 func resp(t *testing.T, c net.Conn, r *bufio.Reader, cmds ...string) []string {
@@ -64,13 +77,7 @@ func TestRESPEndToEnd(t *testing.T) {
 			"CACHE_DEFAULT_TTL", "60"), io.Discard, &stderr)
 	}()
 	base := "http://" + waitForAddr(t, stderr.String)
-	m := respAddrRE.FindStringSubmatch(stderr.String())
-	require.NotNil(t, m, stderr.String())
-	c, err := net.Dial("tcp", m[1])
-	require.NoError(t, err)
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewReader(c)
+	c, r := dialRESP(t, stderr.String())
 
 	assert.Equal(t, []string{
 		"-NOAUTH Authentication required.",
@@ -135,15 +142,9 @@ func TestRESPSave(t *testing.T) {
 		done <- run(ctx, nil, env("CACHE_PORT", "0", "CACHE_RESP_PORT", freePort(t), "CACHE_SNAPSHOT_PATH", path), io.Discard, &stderr)
 	}()
 	waitForAddr(t, stderr.String)
-	m := respAddrRE.FindStringSubmatch(stderr.String())
-	require.NotNil(t, m, stderr.String())
-	c, err := net.Dial("tcp", m[1])
-	require.NoError(t, err)
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(10 * time.Second))
-	r := bufio.NewReader(c)
+	c, r := dialRESP(t, stderr.String())
 	assert.Equal(t, []string{"+OK", "+OK"}, resp(t, c, r, "SET k v", "SAVE"))
-	_, err = os.Stat(path)
+	_, err := os.Stat(path)
 	require.NoError(t, err, "SAVE wrote the snapshot")
 	last := resp(t, c, r, "LASTSAVE")[0]
 	n, err := strconv.ParseInt(strings.TrimPrefix(last, ":"), 10, 64)
