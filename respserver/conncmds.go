@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"slices"
 	"strings"
+
+	"github.com/minicache/minicache/internal/command"
 )
 
 // The connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT,
@@ -120,7 +122,7 @@ func cmdHello(c *conn, args [][]byte) {
 	ver := c.resp
 	c.mu.Unlock()
 	if len(args) >= 2 {
-		n, ok := parseInt(args[1])
+		n, ok := command.ParseInt(args[1])
 		if !ok {
 			c.w.error("ERR Protocol version is not an integer or out of range")
 			return
@@ -190,7 +192,7 @@ func cmdHello(c *conn, args [][]byte) {
 
 // cmdSelect accepts database 0, the only one.
 func cmdSelect(c *conn, args [][]byte) {
-	n, ok := parseInt(args[1])
+	n, ok := command.ParseInt(args[1])
 	if !ok {
 		c.w.error(errNotInteger)
 		return
@@ -275,7 +277,7 @@ func cmdClientList(c *conn, args [][]byte) {
 	case len(args) > 3 && equalFold(args[2], "id"):
 		want := map[int64]bool{}
 		for _, a := range args[3:] {
-			id, ok := parseInt(a)
+			id, ok := command.ParseInt(a)
 			if !ok {
 				c.w.error("ERR Invalid client ID")
 				return

@@ -117,7 +117,7 @@ func cmdExpire(c *conn, args [][]byte) {
 		c.w.error("ERR GT and LT options at the same time are not compatible")
 		return
 	}
-	when, ok := parseInt(args[2])
+	when, ok := command.ParseInt(args[2])
 	if !ok {
 		c.w.error(errNotInteger)
 		return
@@ -251,7 +251,7 @@ func cmdScan(c *conn, args [][]byte) {
 		}
 		switch {
 		case equalFold(a, "count"):
-			n, ok := parseInt(args[i+1])
+			n, ok := command.ParseInt(args[i+1])
 			if !ok {
 				c.w.error(errNotInteger)
 				return
@@ -394,7 +394,7 @@ func cmdCopy(c *conn, args [][]byte) {
 		case equalFold(args[j], "replace"):
 			replace = true
 		case equalFold(args[j], "db") && j+1 < len(args):
-			db, ok := parseInt(args[j+1])
+			db, ok := command.ParseInt(args[j+1])
 			if !ok {
 				c.w.error(errNotInteger)
 				return

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"io"
 	"slices"
+
+	"github.com/minicache/minicache/internal/command"
 )
 
 // Limits of the frame reader that Redis also has and that no option changes.
@@ -141,7 +143,7 @@ func (r *reader) readArray() error {
 	if err != nil {
 		return err
 	}
-	n, ok := parseInt(line[1:])
+	n, ok := command.ParseInt(line[1:])
 	if !ok || n > maxArgs {
 		return &protocolError{"invalid multibulk length"}
 	}
@@ -171,7 +173,7 @@ func (r *reader) readBulk() error {
 		}
 		return &protocolError{"expected '$', got '" + string(c) + "'"}
 	}
-	n, ok := parseInt(line[1:])
+	n, ok := command.ParseInt(line[1:])
 	if !ok || n < 0 || n > r.maxBulk {
 		return &protocolError{"invalid bulk length"}
 	}
@@ -327,43 +329,4 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return c - '0'
-}
-
-// parseInt parses a signed decimal int64 exactly as Redis's string2ll does:
-// no spaces, no '+', no leading zeros, at most 20 characters.
-func parseInt(b []byte) (int64, bool) {
-	if len(b) == 0 || len(b) > 20 {
-		return 0, false
-	}
-	if len(b) == 1 && b[0] == '0' {
-		return 0, true
-	}
-	neg := b[0] == '-'
-	if neg {
-		b = b[1:]
-	}
-	if len(b) == 0 || b[0] < '1' || b[0] > '9' {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range b {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		d := uint64(c - '0')
-		if v > (1<<64-1-d)/10 {
-			return 0, false
-		}
-		v = v*10 + d
-	}
-	if neg {
-		if v > 1<<63 {
-			return 0, false
-		}
-		return -int64(v), true
-	}
-	if v > 1<<63-1 {
-		return 0, false
-	}
-	return int64(v), true
 }

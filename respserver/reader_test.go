@@ -105,18 +105,6 @@ func TestReaderUnauthenticated(t *testing.T) {
 	assert.EqualError(t, err, "Protocol error: unauthenticated bulk length")
 }
 
-func TestParseInt(t *testing.T) {
-	for s, want := range map[string]int64{"0": 0, "1": 1, "-1": -1, "9223372036854775807": 1<<63 - 1, "-9223372036854775808": -1 << 63} {
-		n, ok := parseInt([]byte(s))
-		assert.True(t, ok, s)
-		assert.Equal(t, want, n, s)
-	}
-	for _, s := range []string{"", "-", "+1", "01", "-0", " 1", "1 ", "1.0", "9223372036854775808", "-9223372036854775809", "99999999999999999999", "18446744073709551616"} {
-		_, ok := parseInt([]byte(s))
-		assert.False(t, ok, s)
-	}
-}
-
 // FuzzReader feeds arbitrary bytes to the frame reader: it must return
 // commands or an error, never panic, loop or allocate beyond its bounds.
 func FuzzReader(f *testing.F) {

@@ -85,7 +85,7 @@ const (
 // has passed (the key is then removed). It returns false with the error
 // reply written.
 func (c *conn) parseExpiry(e expiry, arg []byte, cmd string) (time.Duration, bool) {
-	n, ok := parseInt(arg)
+	n, ok := command.ParseInt(arg)
 	if !ok {
 		c.w.error(errNotInteger)
 		return 0, false
@@ -398,7 +398,7 @@ func cmdIncr(c *conn, args [][]byte) {
 	name := c.run.name
 	if len(args) == 3 {
 		var ok bool
-		if delta, ok = parseInt(args[2]); !ok {
+		if delta, ok = command.ParseInt(args[2]); !ok {
 			c.w.error(errNotInteger)
 			return
 		}
@@ -429,8 +429,8 @@ func cmdIncrByFloat(c *conn, args [][]byte) {
 
 // cmdGetRange is GETRANGE and SUBSTR key start end.
 func cmdGetRange(c *conn, args [][]byte) {
-	start, ok1 := parseInt(args[2])
-	end, ok2 := parseInt(args[3])
+	start, ok1 := command.ParseInt(args[2])
+	end, ok2 := command.ParseInt(args[3])
 	if !ok1 || !ok2 {
 		c.w.error(errNotInteger)
 		return
@@ -440,7 +440,7 @@ func cmdGetRange(c *conn, args [][]byte) {
 }
 
 func cmdSetRange(c *conn, args [][]byte) {
-	offset, ok := parseInt(args[2])
+	offset, ok := command.ParseInt(args[2])
 	if !ok {
 		c.w.error(errNotInteger)
 		return

@@ -28,25 +28,45 @@ var (
 )
 
 // ParseInt parses a signed decimal int64 exactly as Redis does (its
-// string2ll): no spaces, no '+', no leading zeros, at most 20 bytes.
-func ParseInt(s string) (int64, bool) {
+// string2ll): no spaces, no '+', no leading zeros, at most 20 bytes. It takes
+// a string or a []byte, so that both a stored value and a protocol argument
+// are parsed in place, in one pass.
+func ParseInt[T string | []byte](s T) (int64, bool) {
 	if len(s) == 0 || len(s) > 20 {
 		return 0, false
 	}
-	if s == "0" {
+	if len(s) == 1 && s[0] == '0' {
 		return 0, true
 	}
-	digits := strings.TrimPrefix(s, "-")
-	if len(digits) == 0 || digits[0] < '1' || digits[0] > '9' {
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	if len(s) == 0 || s[0] < '1' || s[0] > '9' {
 		return 0, false
 	}
-	for i := range len(digits) {
-		if digits[i] < '0' || digits[i] > '9' {
+	var v uint64
+	for i := range len(s) {
+		c := s[i]
+		if c < '0' || c > '9' {
 			return 0, false
 		}
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, false
+		}
+		v = v*10 + d
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	return n, err == nil
+	if neg {
+		if v > 1<<63 {
+			return 0, false
+		}
+		return int64(-v), true
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
 }
 
 // maxFloatChars bounds the text of a float, as Redis's MAX_LONG_DOUBLE_CHARS.

@@ -150,3 +150,36 @@ func TestGetRange(t *testing.T) {
 	}
 	assert.Equal(t, "", command.GetRange("", 0, -1))
 }
+
+func TestParseInt(t *testing.T) {
+	for s, want := range map[string]int64{"0": 0, "1": 1, "-1": -1, "42": 42, "9223372036854775807": math.MaxInt64, "-9223372036854775808": math.MinInt64} {
+		n, ok := command.ParseInt(s)
+		assert.True(t, ok, s)
+		assert.Equal(t, want, n, s)
+		n, ok = command.ParseInt([]byte(s))
+		assert.True(t, ok, s)
+		assert.Equal(t, want, n, s)
+	}
+	for _, s := range []string{"", "-", "+1", "01", "-0", "-01", " 1", "1 ", "1.0", "1e3", "0x10", "9223372036854775808", "-9223372036854775809", "99999999999999999999", "18446744073709551616", "123456789012345678901"} {
+		_, ok := command.ParseInt(s)
+		assert.False(t, ok, s)
+		_, ok = command.ParseInt([]byte(s))
+		assert.False(t, ok, s)
+	}
+}
+
+// FuzzParseInt checks ParseInt against strconv: it accepts exactly the
+// canonical decimal forms strconv.FormatInt writes.
+func FuzzParseInt(f *testing.F) {
+	for _, s := range []string{"0", "-1", "01", "9223372036854775807", "-9223372036854775809", "+5"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		n, ok := command.ParseInt(s)
+		want, err := strconv.ParseInt(s, 10, 64)
+		canonical := err == nil && strconv.FormatInt(want, 10) == s
+		if ok != canonical || ok && n != want {
+			t.Fatalf("ParseInt(%q) = %d, %v; strconv gives %d, %v", s, n, ok, want, err)
+		}
+	})
+}
