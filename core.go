@@ -63,16 +63,16 @@ func newCore[K comparable, V any](cfg *config) *core[K, V] {
 		n = min(n, cfg.capacity) // every shard holds at least one entry
 	}
 	c.shards = make([]shard[K, V], n)
-	var cl *climber
+	var sz *windowSizer
 	if cfg.policy == WTinyLFU {
-		cl = newClimber(cfg.capacity)
+		sz = newWindowSizer(n)
 	}
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.bound = c.bound
 		s.capacity = share(cfg.capacity, n, i)
 		if cfg.policy == WTinyLFU {
-			s.order.lfu = &tinyLFU{tags: &s.slab.tags, climber: cl}
+			s.order.lfu = &tinyLFU{tags: &s.slab.tags, sizer: sz}
 		}
 		s.init()
 	}

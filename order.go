@@ -11,14 +11,15 @@ const (
 	// exact per shard (globally with one shard). It suits workloads whose
 	// working set fits the cache, where recency predicts reuse.
 	LRU Policy = iota
-	// WTinyLFU is adaptive W-TinyLFU, Caffeine's policy: new entries enter
-	// a small LRU window, and an entry leaving the window displaces the
-	// main space's victim only if it has been seen more often recently, as
-	// a frequency sketch estimates. A hill climber sizes the window from the
-	// hit ratio. It resists scans and loops and wins where the working set
-	// exceeds the cache. A candidate refused admission is evicted: the
-	// removal callback sees it with [CauseEvicted] and [Stats.Evictions]
-	// counts it.
+	// WTinyLFU is adaptive W-TinyLFU, after Caffeine's policy: new entries
+	// enter a small LRU window, and an entry leaving the window displaces
+	// the main space's victim only if it has been seen more often recently,
+	// as a frequency sketch estimates. The window grows when entries it
+	// refused come back and shrinks when the main space's victims do, as
+	// ARC sizes its lists. It resists scans and loops and wins where the
+	// working set exceeds the cache, and leans towards LRU where it fits. A
+	// candidate refused admission is evicted: the removal callback sees it
+	// with [CauseEvicted] and [Stats.Evictions] counts it.
 	WTinyLFU
 )
 

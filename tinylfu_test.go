@@ -26,8 +26,11 @@ func TestPropertyWTinyLFU(t *testing.T) {
 			model := map[int]int{}     // the last value written to each live key
 			deadline := map[int]bool{} // keys ever written with a TTL: they may expire
 			sketchWords := make([]int, len(c.c.shards))
+			ghostWords := make([]int, len(c.c.shards))
 			for i := range c.c.shards {
-				sketchWords[i] = len(c.c.shards[i].order.lfu.sk.table)
+				lfu := c.c.shards[i].order.lfu
+				sketchWords[i] = len(lfu.sk.table)
+				ghostWords[i] = len(lfu.ghostWin.cur) + len(lfu.ghostWin.prev) + len(lfu.ghostMain.cur) + len(lfu.ghostMain.prev)
 			}
 			key := rapid.IntRange(0, 3*capacity)
 			next := 0 // every write stores a value of its own, so removals name it
@@ -104,9 +107,13 @@ func TestPropertyWTinyLFU(t *testing.T) {
 						s := &c.c.shards[i]
 						s.mu.Lock()
 						lfu := s.order.lfu
-						if len(lfu.sk.table) != sketchWords[i] || len(lfu.links) > s.capacity+1 || lfu.len() != s.slab.len {
-							t.Fatalf("shard %d: policy state out of bounds: sketch %d words, %d links, %d listed, %d entries",
-								i, len(lfu.sk.table), len(lfu.links), lfu.len(), s.slab.len)
+						ghosts := len(lfu.ghostWin.cur) + len(lfu.ghostWin.prev) + len(lfu.ghostMain.cur) + len(lfu.ghostMain.prev)
+						if len(lfu.sk.table) != sketchWords[i] || ghosts != ghostWords[i] || len(lfu.links) > s.capacity+1 || lfu.len() != s.slab.len {
+							t.Fatalf("shard %d: policy state out of bounds: sketch %d words, ghosts %d words, %d links, %d listed, %d entries",
+								i, len(lfu.sk.table), ghosts, len(lfu.links), lfu.len(), s.slab.len)
+						}
+						if share := lfu.sizer.current(); share < 0 || share > 1 {
+							t.Fatalf("window share %v", share)
 						}
 						s.mu.Unlock()
 					}
