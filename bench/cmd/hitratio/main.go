@@ -1,7 +1,10 @@
 // Command hitratio replays the hit-ratio traces (Zipf, Zipf+scan, and the
 // real traces of ../shared/traces when present) on the caches named by
 // -caches, single-threaded and cache-aside, and prints a table of hit
-// ratios per trace and cache size, with the best peer of each cell.
+// ratios per trace and cache size, with the best peer of each cell and,
+// for reference, Belady's optimum (MIN: what a policy that knew the future
+// would hit; a cell above it comes from a cache holding more than its
+// capacity, which -residency shows).
 //
 //	go run ./cmd/hitratio                       # every trace, default caches
 //	go run ./cmd/hitratio -traces oltp,loop     # some of them
@@ -81,7 +84,7 @@ func main() {
 	for _, s := range specs {
 		fmt.Printf(" %s |", s.Name)
 	}
-	fmt.Printf(" best but minicache-wtinylfu |\n|---|---:|%s---|\n", strings.Repeat("---:|", len(specs)))
+	fmt.Printf(" best but minicache-wtinylfu | optimum (MIN) |\n|---|---:|%s---|---:|\n", strings.Repeat("---:|", len(specs)))
 	for _, c := range cells {
 		fmt.Printf("| %s | %d |", c.trace, c.size)
 		best, bestName := -1.0, ""
@@ -106,7 +109,7 @@ func main() {
 				best, bestName = ratio, s.Name
 			}
 		}
-		fmt.Printf(" %.2f %s |\n", 100*best, bestName)
+		fmt.Printf(" %.2f %s | %.2f |\n", 100*best, bestName, 100*float64(workload.Belady(c.keys, c.size))/float64(len(c.keys)))
 	}
 }
 
