@@ -71,3 +71,18 @@ func BenchmarkDelete(b *testing.B) {
 		h.ServeHTTP(w, req)
 	}
 }
+
+// BenchmarkGetHitMetrics is BenchmarkGetHit with GET /metrics on, so that
+// every request's latency is observed.
+func BenchmarkGetHitMetrics(b *testing.B) {
+	c := minicache.New[string, string](minicache.WithCapacity(100_000))
+	b.Cleanup(c.Close)
+	c.Set("key:42", "value-42")
+	h := httpserver.New(c, httpserver.WithMetrics(true))
+	req := httptest.NewRequest("GET", "/get/key:42", nil)
+	w := &discard{h: http.Header{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		h.ServeHTTP(w, req)
+	}
+}

@@ -20,14 +20,23 @@ import (
 	"github.com/minicache/minicache/respserver"
 )
 
-// Limits of the HTTP server, so that a slow or hostile client cannot hold it.
+// Limits of the HTTP server, so that a slow or hostile client cannot hold
+// it; the watchdog enforces the times (see watchdog). Variables so that
+// tests can shorten them.
+var (
+	// headerTimeout bounds a request's headers, from a new connection's
+	// accept or from the first byte of a later request.
+	headerTimeout = 5 * time.Second
+	// requestTimeout bounds a request from the end of its headers to the
+	// end of its response: reading its body (a 1 MiB value at a slow
+	// 50 KiB/s still fits) and writing the answer.
+	requestTimeout = 30 * time.Second
+	// idleTimeout bounds the wait for a kept-alive connection's next
+	// request.
+	idleTimeout = 2 * time.Minute
+)
+
 const (
-	readHeaderTimeout = 5 * time.Second
-	// readTimeout bounds reading a whole request; a 1 MiB value at a slow
-	// 50 KiB/s still fits.
-	readTimeout  = 30 * time.Second
-	writeTimeout = 30 * time.Second
-	idleTimeout  = 2 * time.Minute
 	// headerLimit bounds the request line and headers together. net/http
 	// reads 4 KiB beyond http.Server.MaxHeaderBytes before it answers 431,
 	// so MaxHeaderBytes is set that much lower.
@@ -147,17 +156,18 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if rln != nil {
 		rsrv = newRESPServer(cache, cfg, logger, budget, snap)
 	}
+	// No http.Server timeouts: the watchdog cuts stalled connections for
+	// less than their deadline timers cost.
+	dog := newWatchdog(headerTimeout, requestTimeout, idleTimeout)
+	defer dog.Close()
 	srv := &http.Server{
-		Handler:           httpserver.New(cache, httpOptions(cfg, logger, budget, snap, rsrv)...),
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		Handler:        httpserver.New(cache, httpOptions(cfg, logger, budget, snap, rsrv)...),
+		ConnState:      dog.connState,
+		MaxHeaderBytes: maxHeaderBytes,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	go func() { served <- srv.Serve(dog.listener(ln)) }()
 	respServed := make(chan error, 1)
 	if rsrv != nil {
 		go func() { respServed <- rsrv.Serve(rln) }()
