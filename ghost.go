@@ -7,7 +7,8 @@ package minicache
 // generation; once it holds half of the ghost's size, it becomes the
 // previous one and the oldest is emptied for reuse. A key is remembered
 // while it is in either, so the ghost holds between size/2 and size of the
-// latest keys, at about 10 bits each, with false positives of about 1%.
+// latest keys, at 10 to 20 bits each (the filters are rounded up to a
+// power of two), with false positives of about 0.5% to 3.5%.
 // Its memory is fixed at construction; every operation is O(1), amortized
 // for add, and allocates nothing.
 type ghost struct {

@@ -53,6 +53,8 @@ func (l *lru) update(i uint32) {
 	l.hit(i)
 }
 
+func (l *lru) evicted(uint32) {}
+
 func (l *lru) remove(i uint32) {
 	e := l.links
 	p, n := e[i].prev, e[i].next

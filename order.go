@@ -84,6 +84,12 @@ func (o *order) update(i uint32) {
 	o.lru.update(i)
 }
 
+func (o *order) evicted(i uint32) {
+	if o.lfu != nil {
+		o.lfu.evicted(i)
+	}
+}
+
 func (o *order) remove(i uint32) {
 	if o.lfu != nil {
 		o.lfu.remove(i)

@@ -9,10 +9,8 @@ package minicache
 // allocating, so that Get and Set stay allocation-free.
 //
 // The shard holds its policy as a concrete type, not through this interface,
-// so that the calls on the hot path are inlined: a second policy becomes a
-// concrete type that satisfies this interface and replaces lru in the
-// shard's order field (or is dispatched to from it). lru is the only policy
-// today.
+// so that the calls on the hot path are inlined: order holds lru and
+// dispatches to tinyLFU when the cache was built with WTinyLFU.
 type evictionPolicy interface {
 	// init empties the policy for slots below size (a capacity hint).
 	init(size int)
@@ -25,6 +23,9 @@ type evictionPolicy interface {
 	hit(i uint32)
 	// update records that slot i got a new value.
 	update(i uint32)
+	// evicted records that slot i, chosen by victim, is being evicted for
+	// room (not expired or deleted); remove follows.
+	evicted(i uint32)
 	// remove forgets slot i, whatever the cause of its removal.
 	remove(i uint32)
 	// victim returns the slot to evict next other than except (0 excepts

@@ -231,6 +231,7 @@ func (s *shard[K, V]) evictExcept(keep uint32, now *moment, r *removals[K, V]) b
 	if victim == 0 {
 		return false
 	}
+	s.order.evicted(victim)
 	s.removeSlot(victim, CauseEvicted, r)
 	return true
 }

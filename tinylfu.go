@@ -84,10 +84,10 @@ func (t *tinyLFU) setSize(n int) {
 	n = max(n, 1)
 	t.size = n
 	t.win = max(1, initialWindow*float64(n))
-	t.prot = int(protectedShare * float64(n-int(t.win)))
 	if t.sizer != nil {
 		t.win = max(min(t.sizer.current()*float64(n), float64(n-1)), 1)
 	}
+	t.prot = int(protectedShare * float64(n-int(t.win)))
 	t.sk.init(n)
 	t.ghostWin.init(n / ghostShare)
 	t.ghostMain.init(n / ghostShare)
@@ -146,6 +146,9 @@ func (t *tinyLFU) insert(i uint32) {
 		}
 	}
 	tag := t.tag(i)
+	// A key in both ghosts (evicted from both sides, or a false positive)
+	// votes for the window: on ARC's P3 at 200k entries that hits 59.0%,
+	// casting no vote 58.7%.
 	switch {
 	case t.ghostWin.has(tag):
 		t.votes++
@@ -230,27 +233,29 @@ func (t *tinyLFU) victim(except uint32) uint32 {
 	vic := t.mainVictim(except)
 	switch {
 	case cand == 0:
-		return t.evictMain(vic)
+		return vic
 	case vic == 0:
-		t.ghostWin.add(t.tag(cand))
 		return cand
 	case t.lists[window].len < int(t.win):
-		return t.evictMain(vic)
+		return vic
 	}
 	if t.admit(cand, vic) {
 		t.moveTo(probation, cand)
-		return t.evictMain(vic)
+		return vic
 	}
-	t.ghostWin.add(t.tag(cand))
 	return cand
 }
 
-// evictMain remembers the main space's victim vic, which victim returns.
-func (t *tinyLFU) evictMain(vic uint32) uint32 {
-	if vic != 0 {
-		t.ghostMain.add(t.tag(vic))
+// evicted remembers slot i in the ghost of its side: a candidate the window
+// refused is still on the window's list, a victim of the main space on
+// probation or protected. Only evictions reach the ghosts: an entry that
+// expires or is deleted would come back no matter how the window was sized.
+func (t *tinyLFU) evicted(i uint32) {
+	if t.seg[i] == window {
+		t.ghostWin.add(t.tag(i))
+	} else {
+		t.ghostMain.add(t.tag(i))
 	}
-	return vic
 }
 
 func (t *tinyLFU) mainVictim(except uint32) uint32 {

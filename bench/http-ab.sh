@@ -7,7 +7,8 @@
 # shared machine drifts by 20% between its runs; this script measures a
 # change side by side.
 #
-# Usage: bench/http-ab.sh [BASE] (default HEAD~1; needs go, git, wrk and taskset)
+# Usage: bench/http-ab.sh [BASE] (default HEAD~1; needs go, git, wrk and taskset;
+# about 2 minutes)
 # Environment: ROUNDS (3), KEYS (100000 preloaded), DURATION (8s), CONNS (64),
 # WRK_CPU (0), SERVER_CPU (1), PORT (3310).
 set -euo pipefail
@@ -48,9 +49,14 @@ up() {
 
 echo "GET hit, wrk -t1 -c$CONNS -d$DURATION, $KEYS keys; base $(git rev-parse --short "$BASE"), $ROUNDS alternating rounds"
 printf '%-6s %-15s %10s %8s %9s %9s\n' round server req/s p99 '÷ceiling' 'p99÷ceil'
+servers=(ceiling minicache-base minicache)
 for r in $(seq "$ROUNDS"); do
-	ceil_rps="" ceil_p99=""
-	for s in ceiling minicache-base minicache; do
+	# Rotate the order each round, so that drift within a round favours no
+	# server. The ceiling's figures of the round are the reference, so its
+	# row comes first in the output whatever the order of the runs.
+	order=("${servers[@]:$(((r - 1) % 3))}" "${servers[@]:0:$(((r - 1) % 3))}")
+	declare -A rps_of=() p99_of=()
+	for s in "${order[@]}"; do
 		if [ "$s" = ceiling ]; then
 			taskset -c "$SERVER_CPU" "$tmp/ceiling" -addr "127.0.0.1:$PORT" &
 		else
@@ -69,8 +75,10 @@ for r in $(seq "$ROUNDS"); do
 		pid=""
 		rps=$(echo "$out" | awk '/^Requests\/sec:/ { printf "%.0f", $2 }')
 		p99=$(echo "$out" | awk '$1 == "99%" { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms$/, "", v) } else { sub(/s$/, "", v); v *= 1000 }; printf "%.2f", v }')
-		if [ "$s" = ceiling ]; then ceil_rps=$rps ceil_p99=$p99; fi
-		awk -v r="$r" -v s="$s" -v a="$rps" -v p="$p99" -v ca="$ceil_rps" -v cp="$ceil_p99" \
+		rps_of[$s]=$rps p99_of[$s]=$p99
+	done
+	for s in "${servers[@]}"; do
+		awk -v r="$r" -v s="$s" -v a="${rps_of[$s]}" -v p="${p99_of[$s]}" -v ca="${rps_of[ceiling]}" -v cp="${p99_of[ceiling]}" \
 			'BEGIN { printf "%-6s %-15s %10d %8.2f %8.2fx %8.2fx\n", r, s, a, p, a / ca, p / cp }'
 	done
 done

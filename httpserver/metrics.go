@@ -18,12 +18,24 @@ import (
 // each route and status is looked up in the vector once, then kept in hists.
 type requestMetrics struct {
 	latency *metrics.HistogramVec
-	hists   [len(routes)][600]atomic.Pointer[metrics.Histogram]
+	hists   [len(routes)][len(codes)]atomic.Pointer[metrics.Histogram]
 	recs    sync.Pool // *statusRecorder
 }
 
-// routes are the values of the route label.
-var routes = [...]string{"/set", "/get", "/del", "/stats", "/health", "/metrics", "other"}
+// routes are the values of the route label, indexed by the route constants.
+var routes = [...]string{routeSet: "/set", routeGet: "/get", routeDel: "/del", routeStats: "/stats",
+	routeHealth: "/health", routeMetrics: "/metrics", routeOther: "other"}
+
+// The routes of the route label.
+const (
+	routeSet = iota
+	routeGet
+	routeDel
+	routeStats
+	routeHealth
+	routeMetrics
+	routeOther
+)
 
 // epoch is the origin of the latency clock: time.Since of a time with a
 // monotonic reading reads the clock once, time.Now twice.
@@ -55,19 +67,19 @@ func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter 
 func routeOf(path string) int {
 	switch {
 	case path == "/set":
-		return 0
+		return routeSet
 	case strings.HasPrefix(path, "/get/"):
-		return 1
+		return routeGet
 	case strings.HasPrefix(path, "/del/"):
-		return 2
+		return routeDel
 	case path == "/stats":
-		return 3
+		return routeStats
 	case path == "/health":
-		return 4
+		return routeHealth
 	case path == "/metrics":
-		return 5
+		return routeMetrics
 	}
-	return 6
+	return routeOther
 }
 
 // serve answers r through next and observes its latency.
@@ -84,7 +96,7 @@ func (m *requestMetrics) serve(w http.ResponseWriter, r *http.Request, next func
 // histogram returns the latency histogram of a route and status.
 func (m *requestMetrics) histogram(route, status int) *metrics.Histogram {
 	if status < 0 || status >= len(m.hists[route]) {
-		return m.latency.With(routes[route], strconv.Itoa(status))
+		return m.latency.With(routes[route], codeOf(status))
 	}
 	p := &m.hists[route][status]
 	if h := p.Load(); h != nil {

@@ -41,6 +41,10 @@ func TestMetrics(t *testing.T) {
 	serve(t, h, "PUT", "/set", `{"key":"a","value":"1"}`)
 	serve(t, h, "GET", "/get/a", "")
 	serve(t, h, "GET", "/get/missing", "")
+	serve(t, h, "DELETE", "/del/missing", "")
+	serve(t, h, "GET", "/stats", "")
+	serve(t, h, "GET", "/health", "")
+	serve(t, h, "GET", "/nowhere", "")
 	status, body := scrape(t, h)
 	require.Equal(t, 200, status, body)
 	for _, want := range []string{
@@ -52,6 +56,10 @@ func TestMetrics(t *testing.T) {
 		`minicache_http_request_duration_seconds_count{route="/get",code="200"} 1` + "\n",
 		`minicache_http_request_duration_seconds_count{route="/get",code="404"} 1` + "\n",
 		`minicache_http_request_duration_seconds_bucket{route="/set",code="200",le="+Inf"} 1` + "\n",
+		`minicache_http_request_duration_seconds_count{route="/del",code="404"} 1` + "\n",
+		`minicache_http_request_duration_seconds_count{route="/stats",code="200"} 1` + "\n",
+		`minicache_http_request_duration_seconds_count{route="/health",code="200"} 1` + "\n",
+		`minicache_http_request_duration_seconds_count{route="other",code="404"} 1` + "\n",
 		"extra_metric 7\n",
 		"go_goroutines ",
 		"process_resident_memory_bytes ",
@@ -93,4 +101,19 @@ func TestNoMetricsRouteByDefault(t *testing.T) {
 	h, _ := newHandler(t)
 	status, _ := scrape(t, h)
 	assert.Equal(t, 404, status)
+}
+
+// TestObservingAllocatesNothing: a request's latency is observed without
+// allocating, once its route and status have been seen.
+func TestObservingAllocatesNothing(t *testing.T) {
+	c := minicache.New[string, string]()
+	c.Set("k", "v")
+	plain := httpserver.New(c)
+	measured := httpserver.New(c, httpserver.WithMetrics(true))
+	req := httptest.NewRequest("GET", "/get/k", nil)
+	w := &discard{h: http.Header{}}
+	measured.ServeHTTP(w, req)
+	base := testing.AllocsPerRun(100, func() { plain.ServeHTTP(w, req) })
+	with := testing.AllocsPerRun(100, func() { measured.ServeHTTP(w, req) })
+	assert.Equal(t, base, with, "allocations per GET without metrics and with them")
 }

@@ -28,6 +28,13 @@ import (
 // write it is blocked in. So a client that sends its headers slowly
 // (slowloris), its body slowly, or does not read the response is cut off as
 // the http.Server timeouts would cut it, within two check intervals more.
+// One difference: the first bytes of a request that arrived together with
+// the request before it are already in net/http's buffer when that one
+// ends, so the watchdog sees no first byte, and the rest of the request
+// gets the idle limit rather than the header limit. A client gains nothing
+// by it that it could not have by idling.
+//
+// It serves HTTP/1 only: HTTP/2 reports no ConnState per request.
 type watchdog struct {
 	header, request, idle time.Duration
 	every                 time.Duration // the check interval
@@ -38,8 +45,9 @@ type watchdog struct {
 	mu    sync.Mutex
 	conns map[*watchedConn]struct{}
 
-	stop chan struct{}
-	done chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
 }
 
 // The phases of a watched connection.
@@ -51,11 +59,18 @@ const (
 	phaseClosed
 )
 
-// newWatchdog starts a watchdog with the given phase limits; Close stops it.
+// newWatchdog starts a watchdog with the given phase limits (0: none);
+// Close stops it.
 func newWatchdog(header, request, idle time.Duration) *watchdog {
+	every := time.Second
+	for _, d := range []time.Duration{header, request, idle} {
+		if d > 0 {
+			every = min(every, d/10)
+		}
+	}
 	w := &watchdog{
 		header: header, request: request, idle: idle,
-		every: min(header, request, idle) / 10,
+		every: max(every, time.Millisecond),
 		start: time.Now(),
 		conns: map[*watchedConn]struct{}{},
 		stop:  make(chan struct{}),
@@ -78,19 +93,31 @@ func (w *watchdog) run() {
 		now := int64(time.Since(w.start))
 		w.now.Store(now)
 		w.mu.Lock()
-		var late []*watchedConn
+		var late []lateConn
 		for c := range w.conns {
 			// since lags the true start by up to one interval: allow for it,
 			// so that no connection is cut early.
-			if d := w.limit(c.phase.Load()); d > 0 && now-c.since.Load() > int64(d+w.every) {
-				late = append(late, c)
+			p, since := c.phase.Load(), c.since.Load()
+			if d := w.limit(p); d > 0 && now-since > int64(d+w.every) {
+				late = append(late, lateConn{c, p, since})
 			}
 		}
 		w.mu.Unlock()
-		for _, c := range late {
-			c.Close()
+		for _, l := range late {
+			// Unless it moved on meanwhile.
+			if l.c.phase.Load() == l.phase && l.c.since.Load() == l.since {
+				l.c.Close()
+			}
 		}
 	}
+}
+
+// lateConn is a connection found over its limit, with the phase and start
+// it was found in.
+type lateConn struct {
+	c     *watchedConn
+	phase int32
+	since int64
 }
 
 // limit returns how long a connection may stay in phase p (0: no limit).
@@ -106,9 +133,10 @@ func (w *watchdog) limit(p int32) time.Duration {
 	return 0
 }
 
-// Close stops the watchdog; the connections it watched stay open.
+// Close stops the watchdog; the connections it watched stay open. It may be
+// called more than once.
 func (w *watchdog) Close() {
-	close(w.stop)
+	w.closeOnce.Do(func() { close(w.stop) })
 	<-w.done
 }
 
@@ -196,3 +224,7 @@ func (c *watchedConn) Close() error {
 	c.forget()
 	return c.Conn.Close()
 }
+
+// CloseWrite half-closes the connection when the one it wraps can, so that
+// net/http can still flush an error answer (413, 431) before it closes.
+func (c *watchedConn) CloseWrite() error { return closeWrite(c.Conn) }

@@ -16,11 +16,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// shortLimits runs the test with the HTTP limits cut to a fraction of a
-// second.
+// shortLimits runs the test with the HTTP limits cut to a second or less,
+// each different, so that a test tells which limit cut a connection.
 func shortLimits(t *testing.T) {
 	h, r, i := headerTimeout, requestTimeout, idleTimeout
-	headerTimeout, requestTimeout, idleTimeout = 300*time.Millisecond, 600*time.Millisecond, 600*time.Millisecond
+	headerTimeout, requestTimeout, idleTimeout = 300*time.Millisecond, 600*time.Millisecond, 1200*time.Millisecond
 	t.Cleanup(func() { headerTimeout, requestTimeout, idleTimeout = h, r, i })
 }
 
@@ -113,10 +113,32 @@ func TestWatchdogCutsAClientThatDoesNotRead(t *testing.T) {
 func TestWatchdogCutsIdleConnections(t *testing.T) {
 	shortLimits(t)
 	base, _, _ := serve(t)
+
+	// A new connection that never sends: the header limit.
 	c := dialHTTP(t, base)
 	start := time.Now()
 	assert.True(t, closedWithin(c, 3*time.Second), "a connection that never sends is cut")
 	assert.GreaterOrEqual(t, time.Since(start), headerTimeout)
+	assert.Less(t, time.Since(start), idleTimeout)
+
+	// A kept-alive connection after a request: the idle limit.
+	c = dialHTTP(t, base)
+	r := bufio.NewReader(c)
+	fmt.Fprint(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(r, nil)
+	require.NoError(t, err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	start = time.Now()
+	assert.True(t, closedWithin(c, 5*time.Second), "an idle kept-alive connection is cut")
+	assert.GreaterOrEqual(t, time.Since(start), idleTimeout)
+}
+
+func TestWatchdogCloseTwiceAndNoLimits(t *testing.T) {
+	w := newWatchdog(0, 0, 0) // no limit: nothing is ever cut
+	assert.Equal(t, time.Duration(0), w.limit(phaseIdle))
+	w.Close()
+	w.Close()
 }
 
 // TestWatchdogSparesSteadyClients sends requests on one kept-alive
@@ -126,7 +148,7 @@ func TestWatchdogSparesSteadyClients(t *testing.T) {
 	base, _, _ := serve(t)
 	c := dialHTTP(t, base)
 	r := bufio.NewReader(c)
-	deadline := time.Now().Add(3 * requestTimeout)
+	deadline := time.Now().Add(2 * idleTimeout)
 	for i := 0; time.Now().Before(deadline); i++ {
 		body := fmt.Sprintf(`{"key":"k%d","value":"v"}`, i)
 		_, err := fmt.Fprintf(c, "PUT /set HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", len(body), body)
@@ -136,6 +158,6 @@ func TestWatchdogSparesSteadyClients(t *testing.T) {
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		require.Equal(t, 200, resp.StatusCode)
-		time.Sleep(idleTimeout / 3)
+		time.Sleep(headerTimeout + 100*time.Millisecond) // idle past the header limit, within the idle one
 	}
 }
