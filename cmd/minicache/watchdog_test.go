@@ -41,6 +41,20 @@ func closedWithin(c net.Conn, d time.Duration) bool {
 	return !errors.Is(err, os.ErrDeadlineExceeded)
 }
 
+// keptAlive opens a raw connection to the server at base and has one
+// request answered on it, in full.
+func keptAlive(t *testing.T, base string) net.Conn {
+	t.Helper()
+	c := dialHTTP(t, base)
+	fmt.Fprint(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	require.NoError(t, err)
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	return c
+}
+
 // trickle writes s a byte at a time, every gap, until a write fails or s
 // ends.
 func trickle(c net.Conn, s string, gap time.Duration) {
@@ -62,14 +76,7 @@ func TestWatchdogCutsSlowHeaders(t *testing.T) {
 	assert.True(t, closedWithin(c, 3*time.Second), "slow headers on a new connection are cut")
 
 	// On a kept-alive connection, after a first request served in full.
-	c = dialHTTP(t, base)
-	r := bufio.NewReader(c)
-	fmt.Fprint(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-	resp, err := http.ReadResponse(r, nil)
-	require.NoError(t, err)
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	assert.Equal(t, 200, resp.StatusCode)
+	c = keptAlive(t, base)
 	go trickle(c, "GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: "+strings.Repeat("a", 100), 50*time.Millisecond)
 	assert.True(t, closedWithin(c, 3*time.Second), "slow headers of a second request are cut")
 }
@@ -122,13 +129,7 @@ func TestWatchdogCutsIdleConnections(t *testing.T) {
 	assert.Less(t, time.Since(start), idleTimeout)
 
 	// A kept-alive connection after a request: the idle limit.
-	c = dialHTTP(t, base)
-	r := bufio.NewReader(c)
-	fmt.Fprint(c, "GET /health HTTP/1.1\r\nHost: x\r\n\r\n")
-	resp, err := http.ReadResponse(r, nil)
-	require.NoError(t, err)
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
+	c = keptAlive(t, base)
 	start = time.Now()
 	assert.True(t, closedWithin(c, 5*time.Second), "an idle kept-alive connection is cut")
 	assert.GreaterOrEqual(t, time.Since(start), idleTimeout)
