@@ -11,8 +11,9 @@ import (
 // watchdog cuts off the HTTP connections that stall, in place of
 // http.Server's ReadHeaderTimeout, ReadTimeout, WriteTimeout and
 // IdleTimeout. Those set a deadline on the connection three or four times
-// per request, and each deadline moves a runtime timer: 8–20% of a bare
-// net/http server's throughput (bench/results/http.md). The watchdog
+// per request, and each deadline moves a runtime timer: 7–20% of a bare
+// net/http server's throughput (bench/results/http.md and
+// http-2026-12-02.md). The watchdog
 // instead notes, per connection, which phase it is in and since when, on a
 // clock it advances itself, and checks every connection a few times a
 // second:
