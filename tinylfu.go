@@ -19,8 +19,8 @@ import (
 // set that fits) and towards LFU where frequency wins.
 //
 // Its state per slot is a pair of links and a segment byte; the sketch and
-// the ghosts are sized once from the capacity. Every operation is O(1) and allocates
-// nothing; tinyLFU does no locking.
+// the ghosts are sized once from the capacity. Every operation is O(1) and
+// allocates nothing; tinyLFU does no locking.
 type tinyLFU struct {
 	links []link
 	seg   []segment
@@ -36,9 +36,10 @@ type tinyLFU struct {
 	// of the main space (its victims): a miss on one of the first says a
 	// larger window would have hit, on one of the second a larger main
 	// space. votes is the balance of those misses not yet reported to the
-	// sizer, which sizes the window of every shard of the cache.
+	// sizer, which sizes the window of every shard of the cache; inserts
+	// counts the inserts since the last report.
 	ghostWin, ghostMain ghost
-	votes, ops          int
+	votes, inserts      int
 	sizer               *windowSizer
 }
 
@@ -83,11 +84,11 @@ func (t *tinyLFU) init(size int) {
 func (t *tinyLFU) setSize(n int) {
 	n = max(n, 1)
 	t.size = n
-	t.win = max(1, initialWindow*float64(n))
+	share := initialWindow
 	if t.sizer != nil {
-		t.win = max(min(t.sizer.current()*float64(n), float64(n-1)), 1)
+		share = t.sizer.current()
 	}
-	t.prot = int(protectedShare * float64(n-int(t.win)))
+	t.setWindow(share)
 	t.sk.init(n)
 	t.ghostWin.init(n / ghostShare)
 	t.ghostMain.init(n / ghostShare)
@@ -170,7 +171,6 @@ func (t *tinyLFU) len() int {
 
 func (t *tinyLFU) hit(i uint32) {
 	t.touch(i)
-	t.resize()
 }
 
 func (t *tinyLFU) update(i uint32) {
@@ -286,13 +286,19 @@ func (t *tinyLFU) admit(cand, vic uint32) bool {
 }
 
 // resize reports the shard's ghost votes to the cache's window sizer every
-// sizeBatch operations and takes the window share it has chosen.
+// sizeBatch inserts (only inserts vote, so a hit has nothing to report) and
+// takes the window share it has chosen.
 func (t *tinyLFU) resize() {
-	if t.ops++; t.ops < sizeBatch || t.sizer == nil {
+	if t.inserts++; t.inserts < sizeBatch || t.sizer == nil {
 		return
 	}
-	share := t.sizer.record(t.votes, t.size)
-	t.ops, t.votes = 0, 0
+	t.setWindow(t.sizer.record(t.votes, t.size))
+	t.inserts, t.votes = 0, 0
+}
+
+// setWindow sizes the window to share of the shard, at least one entry and
+// at most all but one, and protected to its part of the rest.
+func (t *tinyLFU) setWindow(share float64) {
 	t.win = max(min(share*float64(t.size), float64(t.size-1)), 1)
 	t.prot = int(protectedShare * float64(t.size-int(t.win)))
 }
@@ -307,8 +313,8 @@ func (t *tinyLFU) walk(yield func(uint32) bool) {
 	}
 }
 
-// sizeBatch is how many operations a shard counts before it reports its
-// votes to the sizer: the sizer's mutex is taken at most once per sizeBatch.
+// sizeBatch is how many inserts a shard counts before it reports its votes
+// to the sizer: the sizer's mutex is taken at most once per sizeBatch.
 const sizeBatch = 128
 
 // windowSizer sizes the window of every shard of a cache, one per cache, as
