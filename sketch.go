@@ -11,10 +11,10 @@ package minicache
 type sketch struct {
 	table []uint64
 	mask  uint64 // len(table)/8 - 1: the number of the last block
-	adds  int    // increments since the last aging
-	// period is the number of increments after which every counter is
-	// halved, so that the sketch forgets old popularity: 10 per entry of
-	// capacity, as in TinyLFU.
+	adds  int    // accesses since the last aging
+	// period is the number of accesses after which every counter is halved,
+	// so that the sketch forgets old popularity: 10 per entry of capacity,
+	// as in TinyLFU.
 	period int
 }
 
@@ -37,28 +37,24 @@ func (s *sketch) block(h uint64) *[8]uint64 {
 	return (*[8]uint64)(s.table[base : base+8])
 }
 
-// add counts one occurrence of the key with hash tag tag.
-func (s *sketch) add(tag uint32) {
+// addN counts n occurrences of the key with hash tag tag. It leaves aging
+// to the caller, who counts the accesses (see tinyLFU.access).
+func (s *sketch) addN(tag uint32, n uint64) {
 	h := sketchHash(tag)
 	b := s.block(h)
-	inc(b, h, 0)
-	inc(b, h, 1)
-	inc(b, h, 2)
-	inc(b, h, 3)
-	if s.adds++; s.adds >= s.period {
-		s.age()
-	}
+	inc(b, h, 0, n)
+	inc(b, h, 1, n)
+	inc(b, h, 2, n)
+	inc(b, h, 3, n)
 }
 
-// inc adds one to counter j of the key with mixed hash h in block b, unless
-// it is at 15.
-func inc(b *[8]uint64, h, j uint64) {
+// inc adds n to counter j of the key with mixed hash h in block b, up to 15.
+func inc(b *[8]uint64, h, j, n uint64) {
 	bits := h >> (8 * j)
 	w := &b[(j*2+bits&1)&7]
 	shift := (bits >> 1 & 15) * 4
-	if (*w>>shift)&15 != 15 {
-		*w += 1 << shift
-	}
+	c := (*w >> shift) & 15
+	*w += (min(c+n, 15) - c) << shift
 }
 
 // counter returns counter j of the key with mixed hash h in block b.

@@ -235,7 +235,7 @@ func (c *core[K, V]) shardEntries(s *shard[K, V], batch []Entry[K, V], freqs *[]
 		e := &s.slab.entries[j]
 		batch = append(batch, Entry[K, V]{e.key, e.value, c.wallTime(s.slab.expire(j))})
 		if freqs != nil {
-			*freqs = append(*freqs, uint8(s.order.lfu.sk.estimate(s.slab.tags[j])))
+			*freqs = append(*freqs, uint8(s.order.lfu.frequency(j)))
 		}
 		return true
 	})
@@ -250,9 +250,7 @@ func (c *core[K, V]) warm(k K, freq uint8) {
 	h := c.hash(k)
 	s := c.shardFor(h)
 	s.mu.Lock()
-	for range freq {
-		s.order.lfu.sk.add(uint32(h >> 32))
-	}
+	s.order.lfu.sk.addN(uint32(h>>32), uint64(freq))
 	s.mu.Unlock()
 }
 

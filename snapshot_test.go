@@ -215,7 +215,8 @@ func TestSnapshotKeepsWTinyLFUFrequencies(t *testing.T) {
 		s := c.c.shardFor(h)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		return s.order.lfu.sk.estimate(uint32(h >> 32))
+		_, i := s.lookup(k, h)
+		return s.order.lfu.frequency(i)
 	}
 	saved := estimate(src, 7)
 	require.GreaterOrEqual(t, saved, uint64(12))

@@ -18,12 +18,19 @@ import (
 // come back, so the policy leans towards LRU where recency wins (a working
 // set that fits) and towards LFU where frequency wins.
 //
-// Its state per slot is a pair of links and a segment byte; the sketch and
-// the ghosts are sized once from the capacity. Every operation is O(1) and
+// Its state per slot is a pair of links and a byte holding the slot's
+// segment and its hits since it entered; the sketch and the ghosts are sized
+// once from the capacity. Every operation is O(1) (amortized for aging) and
 // allocates nothing; tinyLFU does no locking.
+//
+// A hit counts in the entry's byte, not in the sketch: the byte is beside
+// what the hit touches anyway, while a sketch block is a cache line of its
+// own, a miss per Get in a large cache. The sketch holds the rest of a key's
+// history: an entry's hits are added to it when the entry leaves, and a
+// resident entry's frequency is the sketch's estimate plus its hits.
 type tinyLFU struct {
 	links []link
-	seg   []segment
+	state []slotState
 	lists [3]dlist  // the window, probation and protected segments
 	tags  *[]uint32 // the slab's hash tags, which the sketch counts
 	sk    sketch    // recent frequency of keys
@@ -45,6 +52,19 @@ type tinyLFU struct {
 
 // segment says which list of tinyLFU a slot is on.
 type segment uint8
+
+// slotState is a slot's segment (the low two bits) and its hits since it
+// entered or since the sketch last aged (the high four, up to 15).
+type slotState uint8
+
+const (
+	segmentMask slotState = 3
+	oneHit      slotState = 1 << 4
+	maxHits     slotState = 15 << 4
+)
+
+func (st slotState) segment() segment { return segment(st & segmentMask) }
+func (st slotState) hits() uint64     { return uint64(st >> 4) }
 
 const (
 	window segment = iota
@@ -77,7 +97,7 @@ func (t *tinyLFU) init(size int) {
 	tags, bound, sz := t.tags, t.bound, t.sizer
 	*t = tinyLFU{tags: tags, bound: bound, sizer: sz}
 	t.links = make([]link, 1, size)
-	t.seg = make([]segment, 1, size)
+	t.state = make([]slotState, 1, size)
 }
 
 // setSize sizes the segments and the sketch for a shard of n entries.
@@ -97,10 +117,10 @@ func (t *tinyLFU) setSize(n int) {
 func (t *tinyLFU) grow(n, c int) {
 	if n > cap(t.links) {
 		t.links = regrow(t.links, max(n, c))
-		t.seg = regrow(t.seg, max(n, c))
+		t.state = regrow(t.state, max(n, c))
 	}
 	t.links = t.links[:n]
-	t.seg = t.seg[:n]
+	t.state = t.state[:n]
 }
 
 func (t *tinyLFU) pushFront(s segment, i uint32) {
@@ -113,11 +133,11 @@ func (t *tinyLFU) pushFront(s segment, i uint32) {
 	}
 	l.head = i
 	l.len++
-	t.seg[i] = s
+	t.state[i] = t.state[i]&^segmentMask | slotState(s)
 }
 
 func (t *tinyLFU) unlink(i uint32) {
-	l := &t.lists[t.seg[i]]
+	l := &t.lists[t.state[i].segment()]
 	p, n := t.links[i].prev, t.links[i].next
 	if p != 0 {
 		t.links[p].next = n
@@ -156,7 +176,8 @@ func (t *tinyLFU) insert(i uint32) {
 	case t.ghostMain.has(tag):
 		t.votes--
 	}
-	t.sk.add(tag)
+	t.state[i] = oneHit
+	t.access()
 	t.pushFront(window, i)
 	// A window over its target passes its oldest entries to probation.
 	for t.lists[window].len > int(t.win) && t.lists[window].len > 1 {
@@ -177,11 +198,15 @@ func (t *tinyLFU) update(i uint32) {
 	t.touch(i)
 }
 
-// touch records an access to slot i: its frequency, and its promotion from
+// touch records an access to slot i: one more hit, and its promotion from
 // probation to protected.
 func (t *tinyLFU) touch(i uint32) {
-	t.sk.add(t.tag(i))
-	switch t.seg[i] {
+	st := t.state[i]
+	if st < maxHits {
+		t.state[i] = st + oneHit
+	}
+	t.access()
+	switch st.segment() {
 	case window:
 		if t.lists[window].head != i {
 			t.toFront(window, i)
@@ -214,9 +239,38 @@ func (t *tinyLFU) toFront(s segment, i uint32) {
 	l.head = i
 }
 
+// access counts one access towards the sketch's aging period. At its end
+// the hits of the resident entries join the sketch, as those of departed
+// entries did, and every count of the sketch halves: the sketch is then
+// what it would be had every hit been counted in it.
+func (t *tinyLFU) access() {
+	if t.sk.adds++; t.sk.adds < t.sk.period {
+		return
+	}
+	for i, st := range t.state {
+		if n := st.hits(); n > 0 {
+			t.sk.addN(t.tag(uint32(i)), n)
+			t.state[i] = st & segmentMask
+		}
+	}
+	t.sk.age()
+}
+
+// remove forgets slot i, passing its hits on to the sketch, which keeps
+// them as the key's history should it come back.
 func (t *tinyLFU) remove(i uint32) {
 	t.unlink(i)
+	if n := t.state[i].hits(); n > 0 {
+		t.sk.addN(t.tag(i), n)
+	}
 	t.links[i] = link{}
+	t.state[i] = 0
+}
+
+// frequency estimates how often the key of resident slot i was seen
+// recently, 0 to 15: its history in the sketch and its hits since it entered.
+func (t *tinyLFU) frequency(i uint32) uint64 {
+	return min(t.sk.estimate(t.tag(i))+t.state[i].hits(), 15)
 }
 
 // victim chooses between the window's oldest entry, the candidate, and the
@@ -251,7 +305,7 @@ func (t *tinyLFU) victim(except uint32) uint32 {
 // probation or protected. Only evictions reach the ghosts: an entry that
 // expires or is deleted would come back no matter how the window was sized.
 func (t *tinyLFU) evicted(i uint32) {
-	if t.seg[i] == window {
+	if t.state[i].segment() == window {
 		t.ghostWin.add(t.tag(i))
 	} else {
 		t.ghostMain.add(t.tag(i))
@@ -278,11 +332,7 @@ func (t *tinyLFU) mainVictim(except uint32) uint32 {
 // purpose; here the sketch counts seeded hashes, so keys cannot be chosen to
 // collide.)
 func (t *tinyLFU) admit(cand, vic uint32) bool {
-	fc, fv := t.sk.estimate(t.tag(cand)), t.sk.estimate(t.tag(vic))
-	if fc > fv {
-		return true
-	}
-	return false
+	return t.frequency(cand) > t.frequency(vic)
 }
 
 // resize reports the shard's ghost votes to the cache's window sizer every

@@ -160,3 +160,54 @@ func TestPolicyString(t *testing.T) {
 	assert.Equal(t, WTinyLFU, New[int, int](WithPolicy(WTinyLFU)).Policy())
 	assert.Equal(t, LRU, New[int, int]().Policy())
 }
+
+func TestSketchAddNSaturatesAndAges(t *testing.T) {
+	var s sketch
+	s.init(64)
+	s.addN(7, 3)
+	assert.Equal(t, uint64(3), s.estimate(7))
+	s.addN(7, 20)
+	assert.Equal(t, uint64(15), s.estimate(7), "a counter stops at 15")
+	s.age()
+	assert.Equal(t, uint64(7), s.estimate(7))
+	assert.Equal(t, uint64(0), s.estimate(8), "an unseen key")
+}
+
+// frequencyOf returns the W-TinyLFU frequency estimate of k: its resident
+// entry's, or the sketch's alone when k is absent.
+func frequencyOf(c *Cache[int, int], k int) uint64 {
+	h := c.c.hash(k)
+	s := c.c.shardFor(h)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, i := s.lookup(k, h); i != 0 {
+		return s.order.lfu.frequency(i)
+	}
+	return s.order.lfu.sk.estimate(uint32(h >> 32))
+}
+
+// A hit counts beside its entry, not in the sketch; the sketch must still
+// learn of it when the entry leaves, and when the sketch ages.
+func TestWTinyLFUHitsOutliveTheirEntry(t *testing.T) {
+	c := New[int, int](WithCapacity(10), WithShards(1), WithPolicy(WTinyLFU))
+	c.Set(1, 1)
+	for range 4 {
+		c.Get(1)
+	}
+	assert.Equal(t, uint64(5), frequencyOf(c, 1), "the insert and four hits")
+	c.Delete(1)
+	assert.Equal(t, uint64(5), frequencyOf(c, 1), "the sketch keeps them once the entry leaves")
+	c.Set(1, 1)
+	assert.Equal(t, uint64(6), frequencyOf(c, 1))
+
+	// The sketch ages after 10 accesses per entry of capacity: 100 here,
+	// 6 of them so far. Halving the history (5) and the hits since (1)
+	// apart would leave 2; halved together they leave 3.
+	c.Set(2, 2)
+	for range 100 - 6 - 2 {
+		c.Get(2)
+	}
+	assert.Equal(t, uint64(6), frequencyOf(c, 1), "one access before aging")
+	c.Get(2)
+	assert.Equal(t, uint64(3), frequencyOf(c, 1), "aged")
+}

@@ -109,7 +109,11 @@ func main() {
 				best, bestName = ratio, s.Name
 			}
 		}
-		fmt.Printf(" %.2f %s | %.2f |\n", 100*best, bestName, 100*float64(workload.Belady(c.keys, c.size))/float64(len(c.keys)))
+		bar := "–" // no cache but W-TinyLFU was asked for
+		if bestName != "" {
+			bar = fmt.Sprintf("%.2f %s", 100*best, bestName)
+		}
+		fmt.Printf(" %s | %.2f |\n", bar, 100*float64(workload.Belady(c.keys, c.size))/float64(len(c.keys)))
 	}
 }
 
