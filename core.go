@@ -72,7 +72,7 @@ func newCore[K comparable, V any](cfg *config) *core[K, V] {
 		s.bound = c.bound
 		s.capacity = share(cfg.capacity, n, i)
 		if cfg.policy == WTinyLFU {
-			s.order.lfu = &tinyLFU{tags: &s.slab.tags, sizer: sz}
+			s.order.lfu = &tinyLFU{tags: &s.slab.tags, hits: &s.hits, sizer: sz}
 		}
 		s.init()
 	}

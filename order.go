@@ -18,7 +18,9 @@ const (
 	// refused come back and shrinks when the main space's victims do, as
 	// ARC sizes its lists. It resists scans and loops and wins where the
 	// working set exceeds the cache, and leans towards LRU where it fits. A
-	// candidate refused admission is evicted: the removal callback sees it
+	// hit moves nothing: it marks its entry and counts it, and the segments
+	// act on the mark, as CLOCK does, when the entry comes up for eviction,
+	// so a read writes less than under LRU. A candidate refused admission is evicted: the removal callback sees it
 	// with [CauseEvicted] and [Stats.Evictions] counts it.
 	WTinyLFU
 )

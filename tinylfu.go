@@ -19,25 +19,32 @@ import (
 // set that fits) and towards LFU where frequency wins.
 //
 // Its state per slot is a pair of links and a byte holding the slot's
-// segment and its hits since it entered; the sketch and the ghosts are sized
-// once from the capacity. Every operation is O(1) (amortized for aging) and
-// allocates nothing; tinyLFU does no locking.
+// segment, a reference mark and its hits since it entered; the sketch and
+// the ghosts are sized once from the capacity. Every operation is O(1)
+// (amortized for aging and second chances) and allocates nothing; tinyLFU
+// does no locking.
 //
-// A hit counts in the entry's byte, not in the sketch: the byte is beside
-// what the hit touches anyway, while a sketch block is a cache line of its
-// own, a miss per Get in a large cache. The sketch holds the rest of a key's
-// history: an entry's hits are added to it when the entry leaves, and a
-// resident entry's frequency is the sketch's estimate plus its hits.
+// A hit writes that byte and nothing else. It counts there, not in the
+// sketch: a sketch block is a cache line of its own, a miss per Get in a
+// large cache. The sketch holds the rest of a key's history: an entry's hits
+// are added to it when the entry leaves, and a resident entry's frequency is
+// the sketch's estimate plus its hits. A hit moves no entry either: the
+// segments keep their recency as CLOCK does, and an entry marked since it
+// last moved gets a second chance when it comes up for demotion or eviction
+// (see oldest and mainVictim), so no links are written on the read path.
 type tinyLFU struct {
 	links []link
 	state []slotState
 	lists [3]dlist  // the window, probation and protected segments
 	tags  *[]uint32 // the slab's hash tags, which the sketch counts
-	sk    sketch    // recent frequency of keys
-	bound bool      // the shard has a capacity (not only a weight bound)
-	size  int       // entries the segments are sized for
-	win   float64   // target size of the window, in entries
-	prot  int       // target size of the protected segment
+	hits  *uint64   // the shard's hit counter: reads towards aging the sketch
+	// hitsSeen is *hits when the sketch last aged.
+	hitsSeen uint64
+	sk       sketch  // recent frequency of keys
+	bound    bool    // the shard has a capacity (not only a weight bound)
+	size     int     // entries the segments are sized for
+	win      float64 // target size of the window, in entries
+	prot     int     // target size of the protected segment
 
 	// Keys recently pushed out of the window (refused candidates) and out
 	// of the main space (its victims): a miss on one of the first says a
@@ -53,12 +60,14 @@ type tinyLFU struct {
 // segment says which list of tinyLFU a slot is on.
 type segment uint8
 
-// slotState is a slot's segment (the low two bits) and its hits since it
-// entered or since the sketch last aged (the high four, up to 15).
+// slotState is a slot's segment (the low two bits), whether it was
+// referenced since it last moved (bit 2), and its hits since it entered or
+// since the sketch last aged (the high four, up to 15).
 type slotState uint8
 
 const (
 	segmentMask slotState = 3
+	referenced  slotState = 1 << 2 // read or written since it last moved
 	oneHit      slotState = 1 << 4
 	maxHits     slotState = 15 << 4
 )
@@ -94,8 +103,8 @@ const (
 var _ evictionPolicy = (*tinyLFU)(nil)
 
 func (t *tinyLFU) init(size int) {
-	tags, bound, sz := t.tags, t.bound, t.sizer
-	*t = tinyLFU{tags: tags, bound: bound, sizer: sz}
+	tags, hits, bound, sz := t.tags, t.hits, t.bound, t.sizer
+	*t = tinyLFU{tags: tags, hits: hits, hitsSeen: *hits, bound: bound, sizer: sz}
 	t.links = make([]link, 1, size)
 	t.state = make([]slotState, 1, size)
 }
@@ -181,7 +190,7 @@ func (t *tinyLFU) insert(i uint32) {
 	t.pushFront(window, i)
 	// A window over its target passes its oldest entries to probation.
 	for t.lists[window].len > int(t.win) && t.lists[window].len > 1 {
-		t.moveTo(probation, t.lists[window].tail)
+		t.moveTo(probation, t.oldest(window, i))
 	}
 	t.resize()
 }
@@ -190,69 +199,75 @@ func (t *tinyLFU) len() int {
 	return t.lists[window].len + t.lists[probation].len + t.lists[protected].len
 }
 
+// hit counts towards the sketch's aging through the shard's hit counter,
+// so that a read writes nothing but slot i's byte.
 func (t *tinyLFU) hit(i uint32) {
 	t.touch(i)
 }
 
 func (t *tinyLFU) update(i uint32) {
 	t.touch(i)
-}
-
-// touch records an access to slot i: one more hit, and its promotion from
-// probation to protected.
-func (t *tinyLFU) touch(i uint32) {
-	st := t.state[i]
-	if st < maxHits {
-		t.state[i] = st + oneHit
-	}
 	t.access()
-	switch st.segment() {
-	case window:
-		if t.lists[window].head != i {
-			t.toFront(window, i)
-		}
-	case probation:
-		t.moveTo(protected, i)
-		for t.lists[protected].len > t.prot && t.lists[protected].len > 1 {
-			t.moveTo(probation, t.lists[protected].tail)
-		}
-	case protected:
-		if t.lists[protected].head != i {
-			t.toFront(protected, i)
-		}
-	}
 }
 
-// toFront moves slot i, on list s but not at its head, to the head.
-func (t *tinyLFU) toFront(s segment, i uint32) {
+// touch records an access to slot i: one more hit, and a mark that it was
+// referenced. Nothing moves: the lists act on the mark when their oldest
+// entries come up for demotion or eviction (see oldest), as CLOCK does, so
+// that a hit writes one byte and no links.
+func (t *tinyLFU) touch(i uint32) {
+	st := t.state[i] | referenced
+	if st < maxHits {
+		st += oneHit
+	}
+	t.state[i] = st
+}
+
+// oldest returns the least recently used entry of list s other than
+// except, 0 for none. A referenced entry it passes gets a second chance: its
+// mark is cleared and it moves to the head, as a hit would have moved it.
+func (t *tinyLFU) oldest(s segment, except uint32) uint32 {
 	l := &t.lists[s]
-	e := t.links
-	p, n := e[i].prev, e[i].next // p != 0: i is not the head
-	e[p].next = n
-	if n != 0 {
-		e[n].prev = p
-	} else {
-		l.tail = p
+	i := l.tail
+	for n := l.len; n > 0 && i != 0; n-- {
+		prev := t.links[i].prev
+		if i != except {
+			if t.state[i]&referenced == 0 {
+				return i
+			}
+			t.state[i] &^= referenced
+			t.moveTo(s, i)
+		}
+		i = prev
 	}
-	e[i] = link{prev: 0, next: l.head}
-	e[l.head].prev = i
-	l.head = i
+	// Every entry was referenced and has been moved in turn: the list is
+	// in its former order again, without the marks.
+	if i = l.tail; i == except && i != 0 {
+		i = t.links[i].prev
+	}
+	return i
 }
 
-// access counts one access towards the sketch's aging period. At its end
-// the hits of the resident entries join the sketch, as those of departed
-// entries did, and every count of the sketch halves: the sketch is then
-// what it would be had every hit been counted in it.
+// access counts a write towards the sketch's aging period, of which the
+// shard's hits are the rest. At its end the hits of the resident entries
+// join the sketch, as those of departed entries did, and every count of the
+// sketch halves: the sketch is then what it would be had every hit been
+// counted in it. Only writes end a period, so a run of reads longer than
+// one ages the sketch once, when the next write comes: until then nothing
+// compares frequencies.
 func (t *tinyLFU) access() {
-	if t.sk.adds++; t.sk.adds < t.sk.period {
+	t.sk.adds++
+	total := t.sk.adds + int(*t.hits-t.hitsSeen)
+	if total < t.sk.period {
 		return
 	}
+	t.hitsSeen = *t.hits
 	for i, st := range t.state {
 		if n := st.hits(); n > 0 {
 			t.sk.addN(t.tag(uint32(i)), n)
-			t.state[i] = st & segmentMask
+			t.state[i] = st &^ maxHits
 		}
 	}
+	t.sk.adds = min(total, t.sk.period)
 	t.sk.age()
 }
 
@@ -280,10 +295,7 @@ func (t *tinyLFU) frequency(i uint32) uint64 {
 // place: it is admitted, and the victim evicted, only if the sketch has
 // seen it more often. A refused candidate is the one evicted.
 func (t *tinyLFU) victim(except uint32) uint32 {
-	cand := t.lists[window].tail
-	if cand == except && cand != 0 {
-		cand = t.links[cand].prev
-	}
+	cand := t.oldest(window, except)
 	vic := t.mainVictim(except)
 	switch {
 	case cand == 0:
@@ -312,17 +324,30 @@ func (t *tinyLFU) evicted(i uint32) {
 	}
 }
 
+// mainVictim returns the main space's victim other than except: the oldest
+// entry of probation, of protected if probation is empty. An entry of
+// probation referenced since it entered is promoted to protected on the way,
+// as its hit would have promoted it, and protected passes its oldest entries
+// back to probation while it is over its target.
 func (t *tinyLFU) mainVictim(except uint32) uint32 {
-	for _, s := range [2]segment{probation, protected} {
-		v := t.lists[s].tail
-		if v == except && v != 0 {
-			v = t.links[v].prev
+	p := &t.lists[probation]
+	for i := p.tail; i != 0; i = p.tail {
+		if i == except {
+			i = t.links[i].prev
+			if i == 0 {
+				break
+			}
 		}
-		if v != 0 {
-			return v
+		if t.state[i]&referenced == 0 {
+			return i
+		}
+		t.state[i] &^= referenced
+		t.moveTo(protected, i)
+		for t.lists[protected].len > t.prot && t.lists[protected].len > 1 {
+			t.moveTo(probation, t.oldest(protected, i))
 		}
 	}
-	return 0
+	return t.oldest(protected, except)
 }
 
 // admit reports whether the candidate should displace the victim: only if

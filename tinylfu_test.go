@@ -200,14 +200,56 @@ func TestWTinyLFUHitsOutliveTheirEntry(t *testing.T) {
 	c.Set(1, 1)
 	assert.Equal(t, uint64(6), frequencyOf(c, 1))
 
-	// The sketch ages after 10 accesses per entry of capacity: 100 here,
-	// 6 of them so far. Halving the history (5) and the hits since (1)
-	// apart would leave 2; halved together they leave 3.
+	// The sketch ages after 10 accesses per entry of capacity, 100 here,
+	// at the write that ends them; 6 so far. Halving the history (5) and
+	// the hits since (1) apart would leave 2; halved together they leave 3.
 	c.Set(2, 2)
-	for range 100 - 6 - 2 {
+	for range 100 - 6 - 1 {
 		c.Get(2)
 	}
-	assert.Equal(t, uint64(6), frequencyOf(c, 1), "one access before aging")
-	c.Get(2)
-	assert.Equal(t, uint64(3), frequencyOf(c, 1), "aged")
+	assert.Equal(t, uint64(6), frequencyOf(c, 1), "reads do not age the sketch")
+	c.Set(3, 3)
+	assert.Equal(t, uint64(3), frequencyOf(c, 1), "the write that ends the period does")
+}
+
+// A hit moves nothing; the mark it leaves gives its entry a second chance
+// when the entry comes up for demotion or eviction: a window entry goes
+// back to the window's head, a probation entry on to protected.
+func TestWTinyLFUHitsMarkInsteadOfMoving(t *testing.T) {
+	tags := make([]uint32, 8)
+	for i := range tags {
+		tags[i] = uint32(i) * 0x9e3779b1
+	}
+	p := &tinyLFU{tags: &tags, hits: new(uint64)}
+	p.init(8)
+	p.grow(8, 8)
+	p.bound = true
+	p.setSize(100) // a window of one entry
+	p.setWindow(0.5)
+	for i := uint32(1); i <= 4; i++ {
+		p.insert(i) // the window, 1 to 4, oldest first
+	}
+	list := func(s segment) (l []uint32) {
+		for i := p.lists[s].head; i != 0; i = p.links[i].next {
+			l = append(l, i)
+		}
+		return l
+	}
+	assert.Equal(t, []uint32{4, 3, 2, 1}, list(window))
+	p.hit(1)
+	assert.Equal(t, []uint32{4, 3, 2, 1}, list(window), "a hit moves nothing")
+	assert.Equal(t, uint32(2), p.oldest(window, 0), "1 is passed over")
+	assert.Equal(t, []uint32{1, 4, 3, 2}, list(window), "and moved to the head")
+	assert.Equal(t, uint32(3), p.oldest(window, 2), "except is never chosen")
+
+	for _, i := range []uint32{2, 3} {
+		p.moveTo(probation, i) // probation: 3, 2
+	}
+	p.hit(2)
+	assert.Equal(t, uint32(3), p.mainVictim(0))
+	assert.Equal(t, []uint32{2}, list(protected), "the marked entry was promoted")
+	assert.Equal(t, []uint32{3}, list(probation))
+	p.hit(3)
+	p.prot = 0 // protected over its target passes its oldest back
+	assert.Equal(t, uint32(2), p.mainVictim(0), "3 promoted, 2 demoted unmarked")
 }
