@@ -215,11 +215,14 @@ func (t *tinyLFU) update(i uint32) {
 // entries come up for demotion or eviction (see oldest), as CLOCK does, so
 // that a hit writes one byte and no links.
 func (t *tinyLFU) touch(i uint32) {
-	st := t.state[i] | referenced
+	old := t.state[i]
+	st := old | referenced
 	if st < maxHits {
 		st += oneHit
 	}
-	t.state[i] = st
+	if st != old { // a hot entry, marked and at 15 hits, dirties no line
+		t.state[i] = st
+	}
 }
 
 // oldest returns the least recently used entry of list s other than
