@@ -207,6 +207,18 @@ func (c *Cache[K, V]) Compute(k K, f func(v V, ttl time.Duration, found bool) (V
 	return c.c.compute(k, f)
 }
 
+// ComputeIfPresent is [Cache.Compute] for a key that is live: it calls f
+// with k's value and the time it has left to live, and does what f
+// returns, as Compute does; for an absent (or expired) k it calls nothing
+// and returns the zero value and false. It never stores k itself (the
+// entry keeps its key), so k does not escape: a key converted from a byte
+// slice for the call, as in c.ComputeIfPresent(string(b), f), is not
+// copied to the heap. Update an existing entry with it first and fall back
+// to Compute for a new one to allocate a key only when one is added.
+func (c *Cache[K, V]) ComputeIfPresent(k K, f func(v V, ttl time.Duration) (V, time.Duration, ComputeOp)) (V, bool) {
+	return c.c.computeIfPresent(k, f)
+}
+
 // TTL returns the time k has left to live and true, [NoExpiration] for an
 // entry that does not expire, or 0 and false when k is absent or expired.
 // It counts nothing and does not change the recency order.

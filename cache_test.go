@@ -93,6 +93,12 @@ func TestLookupsByConvertedBytesDoNotAllocate(t *testing.T) {
 		_, _ = c.Peek(string(hit))
 		_, _ = c.TTL(string(hit))
 		_ = c.Delete(string(miss))
+		_, _ = c.ComputeIfPresent(string(hit), func(string, time.Duration) (string, time.Duration, ComputeOp) {
+			return "w", KeepTTL, ComputeStore
+		})
+		_, _ = c.ComputeIfPresent(string(miss), func(string, time.Duration) (string, time.Duration, ComputeOp) {
+			panic("called for an absent key")
+		})
 	})
 	assert.Zero(t, allocs)
 

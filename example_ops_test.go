@@ -37,6 +37,32 @@ func ExampleCache_Compute() {
 	// false
 }
 
+// ComputeIfPresent updates a key only if it is there, and keeps no
+// reference to the key it is given: a server that reads keys as bytes
+// updates existing counters without copying the key to the heap, and falls
+// back to Compute, which stores a copy, only for a new one.
+func ExampleCache_ComputeIfPresent() {
+	c := minicache.New[string, int]()
+	incr := func(v int, _ time.Duration) (int, time.Duration, minicache.ComputeOp) {
+		return v + 1, minicache.KeepTTL, minicache.ComputeStore
+	}
+	key := []byte("visits") // as read from a connection
+	for range 3 {
+		if _, ok := c.ComputeIfPresent(string(key), incr); !ok {
+			c.Compute(string(key), func(v int, _ time.Duration, _ bool) (int, time.Duration, minicache.ComputeOp) {
+				return v + 1, minicache.KeepTTL, minicache.ComputeStore
+			})
+		}
+	}
+	n, _ := c.Get("visits")
+	fmt.Println(n)
+	_, ok := c.ComputeIfPresent("absent", incr)
+	fmt.Println(ok)
+	// Output:
+	// 3
+	// false
+}
+
 func ExampleCache_SetIfAbsent() {
 	c := minicache.New[string, string]()
 	fmt.Println(c.SetIfAbsent("lock", "worker-1", 30*time.Second))

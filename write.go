@@ -115,24 +115,63 @@ func (c *core[K, V]) compute(k K, f func(V, time.Duration, bool) (V, time.Durati
 		old, left = s.slab.entries[i].value, c.left(s, i, &now)
 	}
 	v, ttl, op := f(old, left, i != 0)
+	out, present := c.applyLocked(s, k, h, i, old, v, ttl, op, &now, rp)
+	locked = false
+	c.unlockAndReport(s, rp)
+	return out, present
+}
+
+// computeIfPresent implements Cache.ComputeIfPresent. Past the lookup it
+// uses the key of the entry it found, never k, so that k does not escape:
+// a key converted from bytes for the call stays on the caller's stack.
+func (c *core[K, V]) computeIfPresent(k K, f func(V, time.Duration) (V, time.Duration, ComputeOp)) (V, bool) {
+	h := c.hash(k)
+	s := c.shardFor(h)
+	var r removals[K, V]
+	rp := c.recorder(&r)
+	now := moment{clk: &c.clock}
+	s.mu.Lock()
+	locked := true
+	defer func() {
+		if locked { // as in compute
+			s.mu.Unlock()
+			c.report(rp)
+		}
+	}()
 	var out V
 	present := false
-	switch op {
-	case ComputeKeep:
-		out, present = old, i != 0
-	case ComputeStore:
-		if c.storeLocked(s, k, h, i, v, ttl, c.weigh(k, v), &now, rp) {
-			out, present = v, true
-		}
-	case ComputeDelete:
-		s.invalidateLoad(k)
-		if i != 0 {
-			s.removeSlot(i, CauseDeleted, rp)
-		}
+	if i := s.liveLocked(k, h, &now, rp); i != 0 {
+		e := &s.slab.entries[i]
+		key, old := e.key, e.value
+		v, ttl, op := f(old, c.left(s, i, &now))
+		out, present = c.applyLocked(s, key, h, i, old, v, ttl, op, &now, rp)
 	}
 	locked = false
 	c.unlockAndReport(s, rp)
 	return out, present
+}
+
+// applyLocked does what a compute function returned for k (hash h), whose
+// live entry is in slot i (0: absent) with value old, and returns what k
+// holds afterwards. s.mu is held.
+func (c *core[K, V]) applyLocked(s *shard[K, V], k K, h uint64, i uint32, old, v V, ttl time.Duration, op ComputeOp, now *moment, r *removals[K, V]) (V, bool) {
+	switch op {
+	case ComputeStore:
+		if c.storeLocked(s, k, h, i, v, ttl, c.weigh(k, v), now, r) {
+			return v, true
+		}
+	case ComputeDelete:
+		s.invalidateLoad(k)
+		if i != 0 {
+			s.removeSlot(i, CauseDeleted, r)
+		}
+	default: // ComputeKeep
+		if i != 0 {
+			return old, true
+		}
+	}
+	var zero V
+	return zero, false
 }
 
 func (c *core[K, V]) getAndSet(k K, v V, ttl time.Duration) (old V, found bool) {

@@ -145,6 +145,23 @@ func (x *Commands) tooHeavy() error {
 	return &LimitError{Err: ErrTooHeavy, Limit: x.cache.MaxWeight()}
 }
 
+// compute is Cache.Compute on key, which the caller may have converted from
+// bytes for the call: an existing entry is updated through
+// ComputeIfPresent, which keeps no reference to key, so that only a new key
+// is copied to the heap (RESP's INCR of an existing counter allocates
+// nothing for its key).
+func (x *Commands) compute(key string, f func(v string, ttl time.Duration, found bool) (string, time.Duration, minicache.ComputeOp)) (string, bool) {
+	called := false
+	v, ok := x.cache.ComputeIfPresent(key, func(v string, ttl time.Duration) (string, time.Duration, minicache.ComputeOp) {
+		called = true
+		return f(v, ttl, true)
+	})
+	if called {
+		return v, ok
+	}
+	return x.cache.Compute(strings.Clone(key), f)
+}
+
 // IncrBy adds delta to the integer value of key (0 when absent) atomically,
 // keeping its time to live, and returns the new value (Redis INCRBY). It
 // returns [ErrNotInteger] if the value is not an integer, [ErrOverflow] if
@@ -153,7 +170,7 @@ func (x *Commands) tooHeavy() error {
 func (x *Commands) IncrBy(key string, delta int64) (int64, error) {
 	var n int64
 	var err error
-	_, ok := x.cache.Compute(key, func(v string, _ time.Duration, found bool) (string, time.Duration, minicache.ComputeOp) {
+	_, ok := x.compute(key, func(v string, _ time.Duration, found bool) (string, time.Duration, minicache.ComputeOp) {
 		old := int64(0)
 		if found {
 			var isInt bool
@@ -188,7 +205,7 @@ func (x *Commands) IncrByFloat(key string, delta string) (string, error) {
 	}
 	var out string
 	var err error
-	_, stored := x.cache.Compute(key, func(v string, _ time.Duration, found bool) (string, time.Duration, minicache.ComputeOp) {
+	_, stored := x.compute(key, func(v string, _ time.Duration, found bool) (string, time.Duration, minicache.ComputeOp) {
 		old := new(big.Float).SetPrec(ldPrec)
 		if found {
 			var isFloat bool
@@ -223,7 +240,7 @@ func (x *Commands) IncrByFloat(key string, delta string) (string, error) {
 func (x *Commands) Append(key, suffix string, limit int64) (int, error) {
 	var n int
 	var err error
-	_, ok := x.cache.Compute(key, func(v string, _ time.Duration, found bool) (string, time.Duration, minicache.ComputeOp) {
+	_, ok := x.compute(key, func(v string, _ time.Duration, found bool) (string, time.Duration, minicache.ComputeOp) {
 		if limit > 0 && int64(len(v))+int64(len(suffix)) > limit {
 			err = ErrTooBig
 			return v, 0, minicache.ComputeKeep
@@ -251,7 +268,7 @@ func (x *Commands) SetRange(key string, offset int64, value string, limit int64)
 	}
 	var n int
 	var err error
-	_, ok := x.cache.Compute(key, func(v string, _ time.Duration, found bool) (string, time.Duration, minicache.ComputeOp) {
+	_, ok := x.compute(key, func(v string, _ time.Duration, found bool) (string, time.Duration, minicache.ComputeOp) {
 		n = len(v)
 		if value == "" {
 			return v, 0, minicache.ComputeKeep

@@ -183,3 +183,43 @@ func FuzzParseInt(f *testing.F) {
 		}
 	})
 }
+
+// An INCR of an existing counter, with its key converted from the bytes a
+// connection read, allocates nothing: the key goes through
+// ComputeIfPresent, and a small number needs no new string. A new key is
+// copied once, since the cache keeps it.
+func TestIncrByExistingKeyDoesNotAllocate(t *testing.T) {
+	if testing.CoverMode() != "" {
+		t.Skip("instrumentation allocates")
+	}
+	x := newCommands(t)
+	key := []byte("counter:000000000042")
+	_, err := x.IncrBy(string(key), 1)
+	require.NoError(t, err)
+	allocs := testing.AllocsPerRun(50, func() {
+		if _, err := x.IncrBy(string(key), 0); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Zero(t, allocs)
+	n, err := x.IncrBy(string(key), 1)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), n)
+
+	for i := range 100 { // room for the new keys, so that no table grows while measured
+		x.Cache().Set(strconv.Itoa(i), "")
+	}
+	for i := range 100 {
+		x.Cache().Delete(strconv.Itoa(i))
+	}
+	fresh := []byte("counter:000000000000")
+	allocs = testing.AllocsPerRun(50, func() {
+		fresh[len(fresh)-1]++ // a new key each run
+		if _, err := x.IncrBy(string(fresh), 1); err != nil {
+			t.Fatal(err)
+		}
+	})
+	assert.Equal(t, 1.0, allocs, "the new key's copy")
+	v, _ := x.Cache().Get(string(fresh))
+	assert.Equal(t, "1", v)
+}
