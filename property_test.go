@@ -389,6 +389,7 @@ func (s *machine) actions() map[string]func(*rapid.T) {
 		"Compute": func(t *rapid.T) {
 			k, v, ttl := key.Draw(t, "k"), value.Draw(t, "v"), drawTTLOrKeep(t)
 			op := ComputeOp(rapid.IntRange(0, 2).Draw(t, "op"))
+			ifPresent := rapid.Bool().Draw(t, "ifPresent") // ComputeIfPresent
 			s.beforeSet()
 			e, found := s.m.lookup(k)
 			var wantLeft time.Duration
@@ -397,59 +398,39 @@ func (s *machine) actions() map[string]func(*rapid.T) {
 				v = (e.value + v) % 100 // a read-modify-write
 			}
 			want, wantOK := e.value, found
-			switch op {
-			case ComputeStore:
+			switch {
+			case ifPresent && !found: // nothing to do
+			case op == ComputeStore:
 				want, wantOK = v, s.m.set(k, v, ttl)
 				if !wantOK {
 					want = 0
 				}
-			case ComputeDelete:
+			case op == ComputeDelete:
 				want, wantOK = 0, false
 				if found {
 					s.m.remove(k, CauseDeleted)
 				}
 			}
-			got, ok := s.c.Compute(k, func(old int, left time.Duration, ok bool) (int, time.Duration, ComputeOp) {
+			called := false
+			f := func(old int, left time.Duration, ok bool) (int, time.Duration, ComputeOp) {
+				called = true
 				equal(t, "Compute found", found, ok)
 				equal(t, "Compute old", e.value, old)
 				equal(t, "Compute ttl", wantLeft, left)
 				return v, ttl, op
-			})
+			}
+			var got int
+			var ok bool
+			if ifPresent {
+				got, ok = s.c.ComputeIfPresent(k, func(old int, left time.Duration) (int, time.Duration, ComputeOp) {
+					return f(old, left, true)
+				})
+			} else {
+				got, ok = s.c.Compute(k, f)
+			}
+			equal(t, "Compute called", found || !ifPresent, called)
 			equal(t, "Compute ok", wantOK, ok)
 			equal(t, "Compute value", want, got)
-		},
-		"ComputeIfPresent": func(t *rapid.T) {
-			k, v, ttl := key.Draw(t, "k"), value.Draw(t, "v"), drawTTLOrKeep(t)
-			op := ComputeOp(rapid.IntRange(0, 2).Draw(t, "op"))
-			s.beforeSet()
-			e, found := s.m.lookup(k)
-			want, wantOK := 0, false
-			var wantLeft time.Duration
-			if found {
-				wantLeft = s.m.left(e)
-				v = (e.value + v) % 100
-				want, wantOK = e.value, true
-				switch op {
-				case ComputeStore:
-					want, wantOK = v, s.m.set(k, v, ttl)
-					if !wantOK {
-						want = 0
-					}
-				case ComputeDelete:
-					want, wantOK = 0, false
-					s.m.remove(k, CauseDeleted)
-				}
-			}
-			called := false
-			got, ok := s.c.ComputeIfPresent(k, func(old int, left time.Duration) (int, time.Duration, ComputeOp) {
-				called = true
-				equal(t, "ComputeIfPresent old", e.value, old)
-				equal(t, "ComputeIfPresent ttl", wantLeft, left)
-				return v, ttl, op
-			})
-			equal(t, "ComputeIfPresent called", found, called)
-			equal(t, "ComputeIfPresent ok", wantOK, ok)
-			equal(t, "ComputeIfPresent value", want, got)
 		},
 		"GetAndSet": func(t *rapid.T) {
 			k, v, ttl := key.Draw(t, "k"), value.Draw(t, "v"), drawTTLOrKeep(t)

@@ -102,12 +102,7 @@ func (c *core[K, V]) compute(k K, f func(V, time.Duration, bool) (V, time.Durati
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
 	locked := true
-	defer func() {
-		if locked { // f panicked: nothing changed but the removal of an expired entry
-			s.mu.Unlock()
-			c.report(rp)
-		}
-	}()
+	defer c.unlockIfPanicked(s, rp, &locked)
 	i := s.liveLocked(k, h, &now, rp)
 	var old V
 	var left time.Duration
@@ -132,12 +127,7 @@ func (c *core[K, V]) computeIfPresent(k K, f func(V, time.Duration) (V, time.Dur
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
 	locked := true
-	defer func() {
-		if locked { // as in compute
-			s.mu.Unlock()
-			c.report(rp)
-		}
-	}()
+	defer c.unlockIfPanicked(s, rp, &locked)
 	var out V
 	present := false
 	if i := s.liveLocked(k, h, &now, rp); i != 0 {
@@ -149,6 +139,17 @@ func (c *core[K, V]) computeIfPresent(k K, f func(V, time.Duration) (V, time.Dur
 	locked = false
 	c.unlockAndReport(s, rp)
 	return out, present
+}
+
+// unlockIfPanicked, deferred by an operation that calls the user's function
+// under s's lock, unlocks s and reports the removals in r if *locked is
+// still set: the function panicked, and nothing changed but the removal of
+// an expired entry.
+func (c *core[K, V]) unlockIfPanicked(s *shard[K, V], r *removals[K, V], locked *bool) {
+	if *locked {
+		s.mu.Unlock()
+		c.report(r)
+	}
 }
 
 // applyLocked does what a compute function returned for k (hash h), whose
