@@ -20,8 +20,9 @@ const (
 	// working set exceeds the cache, and leans towards LRU where it fits. A
 	// hit moves nothing: it marks its entry and counts it, and the segments
 	// act on the mark, as CLOCK does, when the entry comes up for eviction,
-	// so a read writes less than under LRU. A candidate refused admission is evicted: the removal callback sees it
-	// with [CauseEvicted] and [Stats.Evictions] counts it.
+	// so a read writes less than under LRU. A candidate refused admission
+	// is evicted: the removal callback sees it with [CauseEvicted] and
+	// [Stats.Evictions] counts it.
 	WTinyLFU
 )
 

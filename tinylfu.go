@@ -61,8 +61,9 @@ type tinyLFU struct {
 type segment uint8
 
 // slotState is a slot's segment (the low two bits), whether it was
-// referenced since it last moved (bit 2), and its hits since it entered or
-// since the sketch last aged (the high four, up to 15).
+// referenced since it last moved (bit 2), and its accesses (the insert, the
+// reads and the overwrites) since it entered or since the sketch last aged:
+// the high four bits, up to 15.
 type slotState uint8
 
 const (
@@ -119,6 +120,7 @@ func (t *tinyLFU) setSize(n int) {
 	}
 	t.setWindow(share)
 	t.sk.init(n)
+	t.hitsSeen = *t.hits // a fresh period: earlier reads do not count
 	t.ghostWin.init(n / ghostShare)
 	t.ghostMain.init(n / ghostShare)
 }
@@ -228,6 +230,8 @@ func (t *tinyLFU) touch(i uint32) {
 // oldest returns the least recently used entry of list s other than
 // except, 0 for none. A referenced entry it passes gets a second chance: its
 // mark is cleared and it moves to the head, as a hit would have moved it.
+// except, the entry being written, moves to the head too (keeping its
+// mark), so that it is never left the oldest.
 func (t *tinyLFU) oldest(s segment, except uint32) uint32 {
 	l := &t.lists[s]
 	i := l.tail
@@ -238,12 +242,12 @@ func (t *tinyLFU) oldest(s segment, except uint32) uint32 {
 				return i
 			}
 			t.state[i] &^= referenced
-			t.moveTo(s, i)
 		}
+		t.moveTo(s, i)
 		i = prev
 	}
 	// Every entry was referenced and has been moved in turn: the list is
-	// in its former order again, without the marks.
+	// in its former order again, its marks cleared but except's.
 	if i = l.tail; i == except && i != 0 {
 		i = t.links[i].prev
 	}
@@ -255,8 +259,9 @@ func (t *tinyLFU) oldest(s segment, except uint32) uint32 {
 // join the sketch, as those of departed entries did, and every count of the
 // sketch halves: the sketch is then what it would be had every hit been
 // counted in it. Only writes end a period, so a run of reads longer than
-// one ages the sketch once, when the next write comes: until then nothing
-// compares frequencies.
+// one ages the sketch once, when the next write comes; an eviction that no
+// write of this shard caused (SetCapacity, or the weight bound making room
+// for another shard's entry) compares the counts of the unfinished period.
 func (t *tinyLFU) access() {
 	t.sk.adds++
 	total := t.sk.adds + int(*t.hits-t.hitsSeen)
@@ -293,7 +298,7 @@ func (t *tinyLFU) frequency(i uint32) uint64 {
 
 // victim chooses between the window's oldest entry, the candidate, and the
 // main space's victim, the oldest entry of probation (of protected if
-// probation is empty). While the window holds no more than its target, the
+// probation is empty). While the window holds fewer than its target, the
 // main space gives up its victim; otherwise the candidate must earn its
 // place: it is admitted, and the victim evicted, only if the sketch has
 // seen it more often. A refused candidate is the one evicted.

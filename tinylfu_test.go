@@ -253,3 +253,43 @@ func TestWTinyLFUHitsMarkInsteadOfMoving(t *testing.T) {
 	p.prot = 0 // protected over its target passes its oldest back
 	assert.Equal(t, uint32(2), p.mainVictim(0), "3 promoted, 2 demoted unmarked")
 }
+
+// When every other window entry is marked, the second chances must not
+// leave the entry being inserted as the window's oldest (found in review).
+func TestWTinyLFUOldestNeverLeavesExceptLast(t *testing.T) {
+	tags := make([]uint32, 8)
+	for i := range tags {
+		tags[i] = uint32(i) * 0x9e3779b1
+	}
+	p := &tinyLFU{tags: &tags, hits: new(uint64)}
+	p.init(8)
+	p.grow(8, 8)
+	p.bound = true
+	p.setSize(100)
+	p.setWindow(0.03) // a window of 3
+	for i := uint32(1); i <= 3; i++ {
+		p.insert(i)
+		p.hit(i)
+	}
+	p.insert(4) // the window passes its oldest, 1, to probation
+	var win []uint32
+	for i := p.lists[window].head; i != 0; i = p.links[i].next {
+		win = append(win, i)
+	}
+	assert.Equal(t, []uint32{4, 3, 2}, win)
+	assert.Equal(t, uint32(1), p.lists[probation].head)
+}
+
+// Resizing starts the sketch afresh, and its aging period with it: reads
+// from before do not count towards the new period (found in review).
+func TestWTinyLFUResizeStartsAFreshPeriod(t *testing.T) {
+	c := New[int, int](WithCapacity(10), WithShards(1), WithPolicy(WTinyLFU)) // a period of 100
+	c.Set(1, 1)
+	for range 150 {
+		c.Get(1)
+	}
+	c.SetCapacity(10)
+	c.Set(2, 2)
+	lfu := c.c.shards[0].order.lfu
+	assert.Equal(t, 1, lfu.sk.adds, "one write into a fresh period, no aging yet")
+}
