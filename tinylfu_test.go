@@ -212,10 +212,9 @@ func TestWTinyLFUHitsOutliveTheirEntry(t *testing.T) {
 	assert.Equal(t, uint64(3), frequencyOf(c, 1), "the write that ends the period does")
 }
 
-// A hit moves nothing; the mark it leaves gives its entry a second chance
-// when the entry comes up for demotion or eviction: a window entry goes
-// back to the window's head, a probation entry on to protected.
-func TestWTinyLFUHitsMarkInsteadOfMoving(t *testing.T) {
+// sevenSlots returns a W-TinyLFU policy of slots 1 to 7, sized for a shard
+// of 100 entries, to drive directly.
+func sevenSlots() *tinyLFU {
 	tags := make([]uint32, 8)
 	for i := range tags {
 		tags[i] = uint32(i) * 0x9e3779b1
@@ -224,7 +223,15 @@ func TestWTinyLFUHitsMarkInsteadOfMoving(t *testing.T) {
 	p.init(8)
 	p.grow(8, 8)
 	p.bound = true
-	p.setSize(100) // a window of one entry
+	p.setSize(100)
+	return p
+}
+
+// A hit moves nothing; the mark it leaves gives its entry a second chance
+// when the entry comes up for demotion or eviction: a window entry goes
+// back to the window's head, a probation entry on to protected.
+func TestWTinyLFUHitsMarkInsteadOfMoving(t *testing.T) {
+	p := sevenSlots()
 	p.setWindow(0.5)
 	for i := uint32(1); i <= 4; i++ {
 		p.insert(i) // the window, 1 to 4, oldest first
@@ -257,15 +264,7 @@ func TestWTinyLFUHitsMarkInsteadOfMoving(t *testing.T) {
 // When every other window entry is marked, the second chances must not
 // leave the entry being inserted as the window's oldest (found in review).
 func TestWTinyLFUOldestNeverLeavesExceptLast(t *testing.T) {
-	tags := make([]uint32, 8)
-	for i := range tags {
-		tags[i] = uint32(i) * 0x9e3779b1
-	}
-	p := &tinyLFU{tags: &tags, hits: new(uint64)}
-	p.init(8)
-	p.grow(8, 8)
-	p.bound = true
-	p.setSize(100)
+	p := sevenSlots()
 	p.setWindow(0.03) // a window of 3
 	for i := uint32(1); i <= 3; i++ {
 		p.insert(i)
