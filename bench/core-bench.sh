@@ -26,7 +26,7 @@ for _ in $(seq "$COUNT"); do
 done
 "$benchstat" base="$work/base.txt" new="$work/new.txt"
 if [ "${CALLGRIND:-}" = 1 ]; then
-  for b in 'BenchmarkGet/int/zipf$' 'BenchmarkGet/string/zipf$' 'BenchmarkSet/int/existing$' 'BenchmarkSet/int/evicting$' 'BenchmarkSet/int/zipf$'; do
+  for b in 'BenchmarkGet/int/zipf$' 'BenchmarkGet/string/zipf$' 'BenchmarkSet/int/existing$' 'BenchmarkSet/int/evicting$' 'BenchmarkSet/int/zipf$' 'BenchmarkWTinyLFU/Get/int/zipf$' 'BenchmarkWTinyLFU/Set/int/evicting$'; do
     for bin in base new; do
       r=""
       for n in 1000000x 3000000x; do
