@@ -4,7 +4,6 @@ import (
 	"errors"
 	"math"
 	"math/big"
-	"strconv"
 	"strings"
 	"time"
 
@@ -184,7 +183,7 @@ func (x *Commands) IncrBy(key string, delta int64) (int64, error) {
 			return v, 0, minicache.ComputeKeep
 		}
 		n = old + delta
-		return strconv.FormatInt(n, 10), keepTTL(found), minicache.ComputeStore
+		return formatInt(n), keepTTL(found), minicache.ComputeStore
 	})
 	if err == nil && !ok {
 		err = x.tooHeavy()
