@@ -1,21 +1,17 @@
 package minicache
 
 // sketch estimates how often keys were seen recently: a count-min sketch of
-// 4-bit counters, four per key, packed sixteen to a uint64, with periodic
-// aging. A key's four counters sit in one 64-byte block of eight words (one
-// cache line), in four different words, so that counting a key costs one
-// cache miss, not four (the layout of Caffeine's sketch). TinyLFU uses it to compare a candidate for admission with the
+// 4-bit counters, four per key, packed sixteen to a uint64, which its owner
+// ages (halves) periodically. A key's four counters sit in one 64-byte
+// block of eight words (one cache line), in four different words, so that
+// counting a key costs one cache miss, not four (the layout of Caffeine's
+// sketch). TinyLFU uses it to compare a candidate for admission with the
 // entry it would displace. Its memory is fixed at construction (8 bytes per
 // entry of capacity, in a power-of-two table), however many distinct keys
 // pass through, and every operation is O(1) without allocating.
 type sketch struct {
 	table []uint64
 	mask  uint64 // len(table)/8 - 1: the number of the last block
-	adds  int    // accesses since the last aging
-	// period is the number of accesses after which every counter is halved,
-	// so that the sketch forgets old popularity: 10 per entry of capacity,
-	// as in TinyLFU.
-	period int
 }
 
 // init sizes s for a cache of capacity entries.
@@ -24,7 +20,7 @@ func (s *sketch) init(capacity int) {
 	for words < capacity && words < 1<<26 {
 		words *= 2
 	}
-	*s = sketch{table: make([]uint64, words), mask: uint64(words)/8 - 1, period: 10 * max(capacity, 8)}
+	*s = sketch{table: make([]uint64, words), mask: uint64(words)/8 - 1}
 }
 
 func sketchHash(tag uint32) uint64 { return mix(uint64(tag) | uint64(tag)<<32) }
@@ -37,8 +33,7 @@ func (s *sketch) block(h uint64) *[8]uint64 {
 	return (*[8]uint64)(s.table[base : base+8])
 }
 
-// addN counts n occurrences of the key with hash tag tag. It leaves aging
-// to the caller, who counts the accesses (see tinyLFU.access).
+// addN counts n occurrences of the key with hash tag tag.
 func (s *sketch) addN(tag uint32, n uint64) {
 	h := sketchHash(tag)
 	b := s.block(h)
@@ -75,5 +70,4 @@ func (s *sketch) age() {
 	for i, w := range s.table {
 		s.table[i] = (w >> 1) & 0x7777_7777_7777_7777
 	}
-	s.adds /= 2
 }

@@ -38,13 +38,15 @@ type tinyLFU struct {
 	lists [3]dlist  // the window, probation and protected segments
 	tags  *[]uint32 // the slab's hash tags, which the sketch counts
 	hits  *uint64   // the shard's hit counter: reads towards aging the sketch
-	// hitsSeen is *hits when the sketch last aged.
-	hitsSeen uint64
-	sk       sketch  // recent frequency of keys
-	bound    bool    // the shard has a capacity (not only a weight bound)
-	size     int     // entries the segments are sized for
-	win      float64 // target size of the window, in entries
-	prot     int     // target size of the protected segment
+	// The sketch ages every period accesses (10 per entry, as in TinyLFU):
+	// writes counted here, reads as the growth of *hits since hitsSeen.
+	period, writes int
+	hitsSeen       uint64
+	sk             sketch  // recent frequency of keys
+	bound          bool    // the shard has a capacity (not only a weight bound)
+	size           int     // entries the segments are sized for
+	win            float64 // target size of the window, in entries
+	prot           int     // target size of the protected segment
 
 	// Keys recently pushed out of the window (refused candidates) and out
 	// of the main space (its victims): a miss on one of the first says a
@@ -105,7 +107,7 @@ var _ evictionPolicy = (*tinyLFU)(nil)
 
 func (t *tinyLFU) init(size int) {
 	tags, hits, bound, sz := t.tags, t.hits, t.bound, t.sizer
-	*t = tinyLFU{tags: tags, hits: hits, hitsSeen: *hits, bound: bound, sizer: sz}
+	*t = tinyLFU{tags: tags, hits: hits, bound: bound, sizer: sz}
 	t.links = make([]link, 1, size)
 	t.state = make([]slotState, 1, size)
 }
@@ -120,7 +122,7 @@ func (t *tinyLFU) setSize(n int) {
 	}
 	t.setWindow(share)
 	t.sk.init(n)
-	t.hitsSeen = *t.hits // a fresh period: earlier reads do not count
+	t.period, t.writes, t.hitsSeen = 10*max(n, 8), 0, *t.hits // a fresh period
 	t.ghostWin.init(n / ghostShare)
 	t.ghostMain.init(n / ghostShare)
 }
@@ -263,20 +265,20 @@ func (t *tinyLFU) oldest(s segment, except uint32) uint32 {
 // write of this shard caused (SetCapacity, or the weight bound making room
 // for another shard's entry) compares the counts of the unfinished period.
 func (t *tinyLFU) access() {
-	t.sk.adds++
-	total := t.sk.adds + int(*t.hits-t.hitsSeen)
-	if total < t.sk.period {
+	t.writes++
+	total := t.writes + int(*t.hits-t.hitsSeen)
+	if total < t.period {
 		return
 	}
-	t.hitsSeen = *t.hits
 	for i, st := range t.state {
 		if n := st.hits(); n > 0 {
 			t.sk.addN(t.tag(uint32(i)), n)
 			t.state[i] = st &^ maxHits
 		}
 	}
-	t.sk.adds = min(total, t.sk.period)
 	t.sk.age()
+	// Half the period's accesses carry over, as the counts halve.
+	t.writes, t.hitsSeen = min(total, t.period)/2, *t.hits
 }
 
 // remove forgets slot i, passing its hits on to the sketch, which keeps

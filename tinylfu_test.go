@@ -290,5 +290,5 @@ func TestWTinyLFUResizeStartsAFreshPeriod(t *testing.T) {
 	c.SetCapacity(10)
 	c.Set(2, 2)
 	lfu := c.c.shards[0].order.lfu
-	assert.Equal(t, 1, lfu.sk.adds, "one write into a fresh period, no aging yet")
+	assert.Equal(t, 1, lfu.writes, "one write into a fresh period, no aging yet")
 }
