@@ -290,6 +290,41 @@ func BenchmarkOps(b *testing.B) {
 	})
 }
 
+// BenchmarkLarge measures a hit and a read-modify-write in a weighed
+// cache of a million string entries, touched uniformly, as a cache server
+// holds them: far larger than the CPU's caches, so that each load of an
+// index bucket, an entry, a key, a weight or a link is a trip to memory and
+// the time is in how many of those trips follow one another. Its setup
+// takes a few seconds.
+func BenchmarkLarge(b *testing.B) {
+	const n = 1 << 20
+	keys := make([]string, n)
+	c := New[string, string](WithWeigher(func(k, v string) uint64 { return uint64(len(k)+len(v)) + 64 }))
+	for i := range keys {
+		keys[i] = fmt.Sprintf("counter:%012d", i)
+		c.Set(keys[i], "5")
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	order := make([]uint32, 1<<16)
+	for i := range order {
+		order[i] = uint32(r.IntN(n))
+	}
+	each := func(b *testing.B, op func(k string)) {
+		b.ReportAllocs()
+		i := 0
+		for b.Loop() {
+			op(keys[order[i%len(order)]])
+			i++
+		}
+	}
+	incr := func(v string, _ time.Duration) (string, time.Duration, ComputeOp) {
+		x, _ := strconv.Atoi(v)
+		return strconv.Itoa(x%9 + 1), KeepTTL, ComputeStore // 1 to 9: no allocation
+	}
+	b.Run("Get", func(b *testing.B) { each(b, func(k string) { c.Get(k) }) })
+	b.Run("ComputeIfPresent", func(b *testing.B) { each(b, func(k string) { c.ComputeIfPresent(k, incr) }) })
+}
+
 // BenchmarkWTinyLFU measures the hot paths under WithPolicy(WTinyLFU), to
 // set beside BenchmarkGet, BenchmarkSet and BenchmarkParallel (LRU).
 func BenchmarkWTinyLFU(b *testing.B) {

@@ -29,7 +29,7 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 	// The miss and the registration of its load are one critical section,
 	// so a write in between (a removal callback's, say) cannot be lost.
 	s.mu.Lock()
-	if i := s.liveLocked(k, h, &now, rp); i != 0 {
+	if i := s.liveLocked(k, h, false, &now, rp); i != 0 {
 		s.order.hit(i)
 		s.hits++
 		v := s.slab.entries[i].value

@@ -9,7 +9,7 @@ func (c *core[K, V]) get(k K) (V, bool) {
 	h := c.hash(k)
 	s := c.shardFor(h)
 	s.mu.Lock()
-	pos, i := s.lookup(k, h)
+	pos, i := s.lookup(k, h, false)
 	if i != 0 {
 		if at := s.slab.expire(i); at != 0 && at <= c.clock.now() {
 			return c.missExpired(s, pos, i, true)
@@ -46,7 +46,7 @@ func (c *core[K, V]) peek(k K) (V, bool) {
 	h := c.hash(k)
 	s := c.shardFor(h)
 	s.mu.Lock()
-	pos, i := s.lookup(k, h)
+	pos, i := s.lookup(k, h, false)
 	if i != 0 {
 		if at := s.slab.expire(i); at != 0 && at <= c.clock.now() {
 			return c.missExpired(s, pos, i, false)
@@ -64,7 +64,7 @@ func (c *core[K, V]) ttlOf(k K) (time.Duration, bool) {
 	h := c.hash(k)
 	s := c.shardFor(h)
 	s.mu.Lock()
-	pos, i := s.lookup(k, h)
+	pos, i := s.lookup(k, h, false)
 	if i == 0 {
 		s.mu.Unlock()
 		return 0, false
@@ -99,7 +99,7 @@ func (c *core[K, V]) getAndExpire(k K, ttl time.Duration) (V, bool) {
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
-	i := s.liveLocked(k, h, &now, rp)
+	i := s.liveLocked(k, h, false, &now, rp)
 	if i == 0 {
 		s.misses++
 		s.mu.Unlock()

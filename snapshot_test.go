@@ -215,7 +215,7 @@ func TestSnapshotKeepsWTinyLFUFrequencies(t *testing.T) {
 		s := c.c.shardFor(h)
 		s.mu.Lock()
 		defer s.mu.Unlock()
-		_, i := s.lookup(k, h)
+		_, i := s.lookup(k, h, false)
 		return s.order.lfu.frequency(i)
 	}
 	saved := estimate(src, 7)

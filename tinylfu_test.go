@@ -180,7 +180,7 @@ func frequencyOf(c *Cache[int, int], k int) uint64 {
 	s := c.c.shardFor(h)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, i := s.lookup(k, h); i != 0 {
+	if _, i := s.lookup(k, h, false); i != 0 {
 		return s.order.lfu.frequency(i)
 	}
 	return s.order.lfu.sk.estimate(uint32(h >> 32))

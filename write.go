@@ -22,7 +22,7 @@ func (c *core[K, V]) storeLocked(s *shard[K, V], k K, h uint64, i uint32, v V, t
 	switch ttl {
 	case KeepTTL:
 		if i == 0 {
-			_, i = s.lookup(k, h)
+			_, i = s.lookup(k, h, true)
 		}
 		if i != 0 && !s.slab.expired(i, now) {
 			expire = s.slab.expire(i)
@@ -68,7 +68,7 @@ func (c *core[K, V]) setIf(k K, v V, ttl time.Duration, present bool) bool {
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
 	stored := false
-	if i := s.liveLocked(k, h, &now, rp); (i != 0) == present {
+	if i := s.liveLocked(k, h, true, &now, rp); (i != 0) == present {
 		stored = c.storeLocked(s, k, h, i, v, ttl, w, &now, rp)
 	}
 	c.unlockAndReport(s, rp)
@@ -103,7 +103,7 @@ func (c *core[K, V]) compute(k K, f func(V, time.Duration, bool) (V, time.Durati
 	s.mu.Lock()
 	locked := true
 	defer c.unlockIfPanicked(s, rp, &locked)
-	i := s.liveLocked(k, h, &now, rp)
+	i := s.liveLocked(k, h, true, &now, rp)
 	var old V
 	var left time.Duration
 	if i != 0 {
@@ -130,7 +130,7 @@ func (c *core[K, V]) computeIfPresent(k K, f func(V, time.Duration) (V, time.Dur
 	defer c.unlockIfPanicked(s, rp, &locked)
 	var out V
 	present := false
-	if i := s.liveLocked(k, h, &now, rp); i != 0 {
+	if i := s.liveLocked(k, h, true, &now, rp); i != 0 {
 		e := &s.slab.entries[i]
 		key, old := e.key, e.value
 		v, ttl, op := f(old, c.left(s, i, &now))
@@ -198,7 +198,7 @@ func (c *core[K, V]) delete(k K) bool {
 	rp := c.recorder(&r)
 	s.mu.Lock()
 	s.invalidateLoad(k)
-	pos, i := s.lookup(k, h)
+	pos, i := s.lookup(k, h, true)
 	if i == 0 {
 		s.mu.Unlock()
 		return false
@@ -220,7 +220,7 @@ func (c *core[K, V]) expire(k K, ttl time.Duration) bool {
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
 	s.mu.Lock()
-	i := s.liveLocked(k, h, &now, rp)
+	i := s.liveLocked(k, h, false, &now, rp)
 	if i != 0 {
 		s.expireLocked(i, ttl, &now, rp)
 	}
