@@ -46,9 +46,10 @@ func (s *shard[K, V]) init() {
 }
 
 // lookup returns the bucket position and the slot of key k with hash h, or
-// a slot of 0 when k is absent. write tells it that the caller will replace
-// or remove the entry, and so read its weight (see warm). The probe ends at an empty bucket or where k
-// would have displaced a bucket, within the table's length.
+// a slot of 0 when k is absent. The probe ends at an empty bucket or where k
+// would have displaced a bucket, within the table's length. write tells it
+// that the caller will replace or remove the entry, and so read its weight
+// (see warm).
 func (s *shard[K, V]) lookup(k K, h uint64, write bool) (pos uint64, slot uint32) {
 	x := &s.index
 	tag := uint32(h >> 32)
@@ -76,8 +77,9 @@ func (s *shard[K, V]) lookup(k K, h uint64, write bool) (pos uint64, slot uint32
 }
 
 // warm starts the loads of what the caller of lookup reads of slot i once
-// its key has compared equal: the recency links, which a hit or a write
-// rewrites, and for a write the weight. Issued before the comparison, they
+// its key has compared equal: LRU's links, which a hit or a write
+// rewrites (W-TinyLFU has none in s.order.links), and for a write the
+// weight. Issued before the comparison, they
 // miss in parallel with the loads of the entry and its key rather than
 // after them; in a cache larger than the CPU's caches each is a trip to
 // memory. The values are not needed here, and the compiler drops a plain
