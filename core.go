@@ -70,6 +70,7 @@ func newCore[K comparable, V any](cfg *config) *core[K, V] {
 	for i := range c.shards {
 		s := &c.shards[i]
 		s.bound = c.bound
+		s.hash = c.hashFn
 		s.capacity = share(cfg.capacity, n, i)
 		if cfg.policy == WTinyLFU {
 			s.order.lfu = &tinyLFU{tags: &s.slab.tags, hits: &s.hits, sizer: sz}

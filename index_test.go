@@ -5,55 +5,83 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 	"pgregory.net/rapid"
 )
 
 // TestIndexProperty checks the Robin Hood table against a map under random
 // inserts and removals, with tags from a tiny range so that homes collide
-// and clusters wrap around the end of the table.
+// and clusters wrap around the end of the table. An insert that reports a
+// bucket too far from home is followed by a rebuild into a table twice as
+// long, as the shard does.
 func TestIndexProperty(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var x index
 		limit := rapid.IntRange(0, 40).Draw(t, "limit")
 		x.init(limit)
-		present := map[uint32]uint64{} // slot → bucket
-		next := uint32(1)
+		present := map[uint32]uint32{} // slot → tag
+		rebuild := func(size int) {
+			for ; ; size *= 2 {
+				x.clear(size)
+				ok := true
+				for slot, tag := range present {
+					ok = ok && x.insert(tag, slot)
+				}
+				if ok {
+					return
+				}
+			}
+		}
 		t.Repeat(map[string]func(*rapid.T){
 			"insert": func(t *rapid.T) {
-				if limit > 0 && len(present) == limit {
+				if limit > 0 && len(present) == limit || len(present) == 60 {
 					t.Skip("full")
 				}
-				// Tags near the top of the range home at the end of the table.
+				// Tags near the top of the range home at the end of the table;
+				// the fingerprint is their low bits.
 				tag := rapid.SampledFrom([]uint32{0, 1, 1 << 31, 0xFFFF_FFF0, 0xFFFF_FFFF}).Draw(t, "tag")
-				b := uint64(tag)<<32 | uint64(next)
-				x.reserve(len(present) + 1)
-				x.insert(b)
-				present[next] = b
-				next++
+				// The lowest free slot, as the slab's free list would give
+				// at most: no slot is above the most entries ever held.
+				next := uint32(1)
+				for _, ok := present[next]; ok; _, ok = present[next] {
+					next++
+				}
+				present[next] = tag
+				if size := x.grown(len(present)); size != 0 {
+					rebuild(size)
+				} else if !x.insert(tag, next) {
+					rebuild(2 * len(x.buckets))
+				}
 			},
 			"remove": func(t *rapid.T) {
 				if len(present) == 0 {
 					t.Skip("empty")
 				}
 				slot := rapid.SampledFrom(slices.Sorted(maps.Keys(present))).Draw(t, "slot")
-				x.remove(x.find(present[slot]))
+				x.remove(x.find(present[slot], slot))
 				delete(present, slot)
 			},
 			"": func(t *rapid.T) {
 				n := 0
+				size := uint64(len(x.buckets))
 				for pos, b := range x.buckets {
 					if b == 0 {
 						continue
 					}
 					n++
-					if present[uint32(b)] != b {
-						t.Fatalf("bucket %x at %d is not in the model", b, pos)
+					tag, ok := present[x.slot(b)]
+					if !ok || b&^(maxDist<<x.slotBits) != x.key(tag)|x.slot(b) {
+						t.Fatalf("bucket %x at %d is not in the model: %v sb %d len %d %x", b, pos, present, x.slotBits, len(x.buckets), x.buckets)
+					}
+					if home := (uint64(pos) + size - uint64(x.dist(b))) % size; home != x.home(tag) {
+						t.Fatalf("bucket %x at %d says its home is %d, not %d", b, pos, home, x.home(tag))
 					}
 					// Robin Hood order: a bucket is never more than one step
 					// further from home than the bucket before it.
-					prev := (uint64(pos) + uint64(len(x.buckets)) - 1) % uint64(len(x.buckets))
-					if d := x.distance(b, uint64(pos)); d > 0 {
-						if x.buckets[prev] == 0 || x.distance(x.buckets[prev], prev)+1 < d {
+					prev := (uint64(pos) + size - 1) % size
+					if d := x.dist(b); d > 0 {
+						if x.buckets[prev] == 0 || x.dist(x.buckets[prev])+1 < d {
 							t.Fatalf("bucket %x at %d is %d from home after a gap", b, pos, d)
 						}
 					}
@@ -64,12 +92,57 @@ func TestIndexProperty(t *testing.T) {
 				if maxLoadDen*n > maxLoadNum*len(x.buckets) {
 					t.Fatalf("load factor %d/%d over %d/%d", n, len(x.buckets), maxLoadNum, maxLoadDen)
 				}
-				if limit > 0 && len(x.buckets) > bucketsFor(limit) && len(x.buckets) > minBuckets {
-					t.Fatalf("table of %d buckets for a limit of %d", len(x.buckets), limit)
+				for slot := range present {
+					if slot >= 1<<x.slotBits {
+						t.Fatalf("slot %d does not fit in %d bits", slot, x.slotBits)
+					}
 				}
 			},
 		})
 	})
+}
+
+// TestIndexInsertReportsFarBuckets: a bucket that would sit more than
+// maxDist from its home is refused, not stored with a wrong distance.
+func TestIndexInsertReportsFarBuckets(t *testing.T) {
+	var x index
+	x.clear(256)
+	for slot := uint32(1); slot <= maxDist+1; slot++ {
+		require.True(t, x.insert(7, slot), "slot %d", slot)
+	}
+	assert.False(t, x.insert(7, maxDist+2))
+}
+
+// TestIndexGrowsPastLongProbes gives a cache a hash under which many keys
+// share a home in every small table: the shard must double its table until
+// no bucket sits more than maxDist from home, and still find, replace and
+// remove every key.
+func TestIndexGrowsPastLongProbes(t *testing.T) {
+	c := New[int, int]()
+	defer c.Close()
+	bad := func(k int) uint64 { return uint64(k)<<48 | uint64(k)<<40 } // one shard; the tag is k<<16|k<<8
+	c.c.hashFn = bad
+	for i := range c.c.shards {
+		c.c.shards[i].hash = bad
+	}
+	const n = 2 * maxDist
+	for k := range n {
+		c.Set(k, k)
+	}
+	s := c.c.shardFor(bad(0))
+	assert.Greater(t, len(s.index.buckets), bucketsFor(n), "the table doubled past its load factor's size")
+	for k := range n {
+		v, ok := c.Get(k)
+		require.True(t, ok, "key %d", k)
+		assert.Equal(t, k, v)
+		c.Set(k, -k)
+	}
+	for k := range n {
+		v, _ := c.Get(k)
+		assert.Equal(t, -k, v)
+		assert.True(t, c.Delete(k), "key %d", k)
+	}
+	assert.Zero(t, c.Len())
 }
 
 // TestExpiryHeapProperty checks the deadline heap against a sorted model.

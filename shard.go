@@ -27,15 +27,16 @@ type shard[K comparable, V any] struct {
 	calls    map[K]*call[V] // loads in flight (see loader.go)
 
 	// Set once by New, read-only after: the cache's weight bound and total,
-	// nil when it weighs nothing.
+	// nil when it weighs nothing, and its hash function.
 	bound *weightBound
+	hash  func(K) uint64
 
-	_ [32]byte // rounds the size to 5 cache lines: shards never share one
+	_ [16]byte // rounds the size to 5 cache lines: shards never share one
 }
 
 // init empties s, keeping its configuration and counters.
 func (s *shard[K, V]) init() {
-	s.slab.init(s.capacity, s.bound != nil)
+	s.slab.init(s.capacity, s.bound != nil, s.order.lfu != nil)
 	s.order.init(cap(s.slab.entries))
 	s.order.grow(len(s.slab.entries), cap(s.slab.entries))
 	s.order.resize(s.capacity)
@@ -47,27 +48,30 @@ func (s *shard[K, V]) init() {
 
 // lookup returns the bucket position and the slot of key k with hash h, or
 // a slot of 0 when k is absent. The probe ends at an empty bucket or where k
-// would have displaced a bucket, within the table's length. write tells it
-// that the caller will replace or remove the entry, and so read its weight
-// (see warm).
+// would have displaced a bucket, within maxDist. write tells it that the
+// caller will replace or remove the entry, and so read its weight (see
+// warm).
 func (s *shard[K, V]) lookup(k K, h uint64, write bool) (pos uint64, slot uint32) {
 	x := &s.index
 	tag := uint32(h >> 32)
 	n := uint64(len(x.buckets))
+	sb := x.slotBits
+	want := x.key(tag)
 	pos = x.home(tag)
-	for d := uint64(0); d < n; d++ {
+	for d := uint32(0); d <= maxDist; d++ {
 		b := x.buckets[pos]
 		if b == 0 {
 			return 0, 0
 		}
-		if uint32(b>>32) == tag {
-			s.warm(uint32(b), write)
-			if s.slab.entries[uint32(b)].key == k {
-				return pos, uint32(b)
-			}
-		}
-		if x.distance(b, pos) < d {
+		if b>>sb&maxDist < d {
 			return 0, 0 // k would have displaced b
+		}
+		if b&^(1<<sb-1) == want|d<<sb {
+			i := b & (1<<sb - 1)
+			s.warm(i, write)
+			if s.slab.entries[i].key == k {
+				return pos, i
+			}
 		}
 		if pos++; pos == n {
 			pos = 0
@@ -124,7 +128,7 @@ func (s *shard[K, V]) setLocked(k K, h uint64, i uint32, v V, expire int64, w ui
 		r.add(e.key, e.value, cause)
 		if s.bound != nil && !s.reserveWeight(i, w, now, r) {
 			s.rejections++
-			s.remove(s.index.find(s.slab.bucket(i)), i, cause, nil) // recorded above
+			s.removeSlot(i, cause, nil) // recorded above
 			return false
 		}
 		if cause == CauseExpired {
@@ -140,7 +144,7 @@ func (s *shard[K, V]) setLocked(k K, h uint64, i uint32, v V, expire int64, w ui
 		s.rejections++
 		return false
 	}
-	if s.slab.len >= s.capacity {
+	if s.slab.len >= min(s.capacity, maxShardEntries) {
 		if s.slab.len > 0 {
 			s.evict(now, r)
 		}
@@ -160,8 +164,7 @@ func (s *shard[K, V]) setLocked(k K, h uint64, i uint32, v V, expire int64, w ui
 	e := &s.slab.entries[i]
 	e.key, e.value = k, v
 	s.order.insert(i)
-	s.index.reserve(s.slab.len)
-	s.index.insert(s.slab.bucket(i))
+	s.indexSlot(uint32(h>>32), i)
 	s.retime(i, expire)
 	s.setWeight(i, w)
 	return true
@@ -224,10 +227,59 @@ func (s *shard[K, V]) remove(pos uint64, i uint32, cause RemovalCause, r *remova
 	}
 }
 
-// removeSlot deletes the entry in slot i for cause, finding its bucket from
-// the tag the slab keeps, without hashing the key again.
+// removeSlot deletes the entry in slot i for cause, finding its bucket by
+// the tag of its key (see tagOf).
 func (s *shard[K, V]) removeSlot(i uint32, cause RemovalCause, r *removals[K, V]) {
-	s.remove(s.index.find(s.slab.bucket(i)), i, cause, r)
+	s.remove(s.index.find(s.tagOf(i), i), i, cause, r)
+}
+
+// tagOf returns the tag, the upper half of the hash, of the key in slot i:
+// from the slab when it keeps tags (W-TinyLFU, whose sketch counts them), by
+// hashing the key otherwise, which costs less than a table of tags costs
+// memory.
+func (s *shard[K, V]) tagOf(i uint32) uint32 {
+	if s.slab.tags != nil {
+		return s.slab.tags[i]
+	}
+	return uint32(s.hash(s.slab.entries[i].key) >> 32)
+}
+
+// indexSlot adds the live slot i, whose key has the tag tag, to the index,
+// growing the table if it would pass its load factor.
+func (s *shard[K, V]) indexSlot(tag, i uint32) {
+	if size := s.index.grown(s.slab.len); size != 0 {
+		s.rebuildIndex(size) // slot i is live, so the new table holds it
+		return
+	}
+	if !s.index.insert(tag, i) {
+		s.rebuildIndex(2 * len(s.index.buckets))
+	}
+}
+
+// rebuildIndex replaces the index with one of size buckets (or more) that
+// holds every live slot. size is more than the highest slot, as the table
+// always is: the slab appends a slot only when every other one is live, and
+// the table is grown for every live entry at 7/10 load. A table on which a
+// bucket would sit more than maxDist from home doubles until none does.
+func (s *shard[K, V]) rebuildIndex(size int) {
+	for ; size <= maxBuckets; size *= 2 {
+		if s.fillIndex(size) {
+			return
+		}
+	}
+	panic("minicache: internal error: the index cannot place its keys")
+}
+
+// fillIndex empties the index into a table of size buckets and inserts every
+// live slot, reporting false when one would sit more than maxDist from home.
+func (s *shard[K, V]) fillIndex(size int) bool {
+	s.index.clear(size)
+	for i := s.slab.nextUsed(1); i != 0; i = s.slab.nextUsed(i + 1) {
+		if !s.index.insert(s.tagOf(i), i) {
+			return false
+		}
+	}
+	return true
 }
 
 // evict makes room for one entry: it reclaims an expired entry if there is

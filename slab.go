@@ -10,10 +10,9 @@ import "math/bits"
 // Every operation is O(1) (amortized for alloc); slab does no locking.
 type slab[K comparable, V any] struct {
 	entries []entry[K, V]
-	// tags[i] is the upper half of the hash of entries[i].key: with the slot
-	// it is the key's bucket in the index, so a slot can be removed without
-	// hashing its key again (a key whose hash is not stable, such as NaN,
-	// could never be found that way).
+	// tags[i] is the upper half of the hash of entries[i].key, for a policy
+	// that counts keys by it (W-TinyLFU); nil otherwise, and then the key is
+	// hashed again when its tag is needed (see shard.tagOf).
 	tags []uint32
 	// expires[i] is the deadline of entries[i] in nanoseconds on the cache's
 	// clock (see clock.now), 0 for none; nil until the first deadline, so
@@ -31,24 +30,28 @@ type slab[K comparable, V any] struct {
 // noLimit is the capacity of a shard of an unbounded cache.
 const noLimit = int(^uint(0) >> 1)
 
-// init empties l for at most limit entries.
-func (l *slab[K, V]) init(limit int, weighted bool) {
+// init empties l for at most limit entries, with weights if weighted and
+// tags if tagged.
+func (l *slab[K, V]) init(limit int, weighted, tagged bool) {
 	size := min(4, limit+1) // the unused slot 0 and three entries: cheap for shards never used
 	if limit == noLimit {
 		size = 4
 	}
 	*l = slab[K, V]{
 		entries: make([]entry[K, V], 1, size),
-		tags:    make([]uint32, 1, size),
 		used:    make([]uint64, 1),
 		limit:   limit,
+	}
+	if tagged {
+		l.tags = make([]uint32, 1, size)
 	}
 	if weighted {
 		l.weights = make([]uint64, 1, size)
 	}
 }
 
-// alloc returns a free slot for an entry with hash tag tag. It reports
+// alloc returns a free slot for an entry with hash tag tag (kept if l keeps
+// tags). It reports
 // whether the slot is new (the arrays got longer), so that the caller can
 // make room for it in what it keeps per slot.
 func (l *slab[K, V]) alloc(tag uint32) (i uint32, appended bool) {
@@ -63,7 +66,9 @@ func (l *slab[K, V]) alloc(tag uint32) (i uint32, appended bool) {
 		}
 		appended = true
 		l.entries = l.entries[:n+1]
-		l.tags = l.tags[:n+1]
+		if l.tags != nil {
+			l.tags = l.tags[:n+1]
+		}
 		if l.expires != nil {
 			l.expires = l.expires[:n+1]
 		}
@@ -75,7 +80,9 @@ func (l *slab[K, V]) alloc(tag uint32) (i uint32, appended bool) {
 		}
 		i = uint32(n)
 	}
-	l.tags[i] = tag
+	if l.tags != nil {
+		l.tags[i] = tag
+	}
 	l.used[i/64] |= 1 << (i % 64)
 	return i, appended
 }
@@ -89,7 +96,9 @@ func (l *slab[K, V]) grow() {
 	}
 	c = max(c, len(l.entries)+1) // the limit may have been lowered since
 	l.entries = regrow(l.entries, c)
-	l.tags = regrow(l.tags, c)
+	if l.tags != nil {
+		l.tags = regrow(l.tags, c)
+	}
 	if l.expires != nil {
 		l.expires = regrow(l.expires, c)
 	}
@@ -118,11 +127,6 @@ func (l *slab[K, V]) release(i uint32) {
 	l.used[i/64] &^= 1 << (i % 64)
 	l.free = append(l.free, i)
 	l.len--
-}
-
-// bucket returns the index bucket of slot i.
-func (l *slab[K, V]) bucket(i uint32) uint64 {
-	return uint64(l.tags[i])<<32 | uint64(i)
 }
 
 // nextUsed returns the first slot at or after i that holds an entry, or 0
