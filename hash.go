@@ -50,6 +50,20 @@ func newHasher[K comparable]() func(K) uint64 {
 	return func(k K) uint64 { return maphash.Comparable(seed, k) }
 }
 
+// hashIsCheap reports whether hashing a stored key of type K again costs
+// about nothing: an integer's hash is a few instructions on bytes held in
+// its entry. A string's hash reads its bytes, a trip to memory for the
+// entry of a key not used lately, such as an eviction's victim, so shards
+// keep the tags of those keys instead (see shard.tagOf).
+func hashIsCheap[K comparable]() bool {
+	switch reflect.TypeFor[K]().Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return true
+	}
+	return false
+}
+
 // mix is a bijective 64-bit finalizer (the one of MurmurHash3): every input
 // bit affects every output bit, so sequential integer keys spread evenly
 // over shards and buckets.

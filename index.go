@@ -36,8 +36,9 @@ import (
 // no locking.
 type index struct {
 	buckets  []uint32
-	slotBits uint // the bucket's low bits that hold the slot
-	limit    int  // most entries the table will hold; noLimit for unbounded
+	slotMask uint32 // the bucket's low bits, which hold the slot
+	fpShift  uint8  // where the fingerprint starts: slot and distance bits
+	limit    int    // most entries the table will hold; noLimit for unbounded
 }
 
 const (
@@ -78,8 +79,10 @@ func (x *index) init(limit int) {
 // clear empties x into a new table of size buckets, which holds slots below
 // size.
 func (x *index) clear(size int) {
+	sb := bits.Len(uint(size - 1))
 	x.buckets = make([]uint32, size)
-	x.slotBits = uint(bits.Len(uint(size - 1)))
+	x.slotMask = 1<<sb - 1
+	x.fpShift = uint8(sb + distBits)
 }
 
 // home returns the bucket a tag hashes to.
@@ -87,18 +90,24 @@ func (x *index) home(tag uint32) uint64 {
 	return uint64(tag) * uint64(len(x.buckets)) >> 32
 }
 
+// Distances are kept in place, as multiples of the step, 1 << slotBits,
+// so that comparing and changing them takes no shift.
+
+// step returns a distance of 1, in place.
+func (x *index) step() uint32 { return x.slotMask + 1 }
+
+// distMask returns the bits of a bucket that hold its distance.
+func (x *index) distMask() uint32 { return maxDist * x.step() }
+
 // key returns the fingerprint of tag in place, with a distance of 0 and no
 // slot.
 func (x *index) key(tag uint32) uint32 {
-	hi := x.slotBits + distBits
-	return tag << hi // the tag's low 32-hi bits, at the top; 0 when hi is 32
+	// The tag's low 32-fpShift bits, at the top; none when fpShift is 32.
+	return uint32(uint64(tag) << (x.fpShift & 63))
 }
 
 // slot returns the slot of bucket b.
-func (x *index) slot(b uint32) uint32 { return b & (1<<x.slotBits - 1) }
-
-// dist returns the distance of bucket b from its home.
-func (x *index) dist(b uint32) uint32 { return b >> x.slotBits & maxDist }
+func (x *index) slot(b uint32) uint32 { return b & x.slotMask }
 
 // grown returns the table size that holds n entries when the current one
 // would pass maxLoad, and 0 when it holds them.
@@ -119,19 +128,20 @@ func (x *index) grown(n int) int {
 // false, leaving the table without one of its buckets, when a bucket would
 // sit more than maxDist from its home; the caller rebuilds the table then.
 func (x *index) insert(tag, slot uint32) bool {
-	n := uint64(len(x.buckets))
-	b := x.key(tag) | slot
+	buckets, n := x.buckets, uint64(len(x.buckets))
+	step, dmask := x.step(), x.distMask()
+	b := x.key(tag) | slot // its distance, d, is 0 so far
 	pos := x.home(tag)
-	for d := uint32(0); d <= maxDist; d++ {
-		cur := x.buckets[pos]
+	for d := uint32(0); d <= dmask; d += step {
+		cur := buckets[pos]
 		if cur == 0 {
-			x.buckets[pos] = b | d<<x.slotBits
+			buckets[pos] = b | d
 			return true
 		}
 		// Robin Hood: the bucket that has come less far yields its place.
-		if cd := x.dist(cur); cd < d {
-			x.buckets[pos] = b | d<<x.slotBits
-			b, d = cur&^(maxDist<<x.slotBits), cd
+		if cd := cur & dmask; cd < d {
+			buckets[pos] = b | d
+			b, d = cur&^dmask, cd
 		}
 		if pos++; pos == n {
 			pos = 0
@@ -141,26 +151,17 @@ func (x *index) insert(tag, slot uint32) bool {
 }
 
 // find returns the position of slot's bucket, whose key has the tag tag.
-// A key whose hash is not stable (a NaN) may have been placed by another
-// tag; then find looks at every bucket.
+// The probe never runs further than a bucket can sit from its home.
 func (x *index) find(tag, slot uint32) uint64 {
-	n := uint64(len(x.buckets))
+	buckets, n := x.buckets, uint64(len(x.buckets))
+	step, dmask := x.step(), x.distMask()
 	pos := x.home(tag)
-	for d := uint32(0); d <= maxDist; d++ {
-		b := x.buckets[pos]
-		if b == 0 || x.dist(b) < d {
-			break
-		}
-		if x.slot(b) == slot {
+	for d := uint32(0); d <= dmask; d += step {
+		if b := buckets[pos]; b&x.slotMask == slot {
 			return pos
 		}
 		if pos++; pos == n {
 			pos = 0
-		}
-	}
-	for pos, b := range x.buckets {
-		if b != 0 && x.slot(b) == slot {
-			return uint64(pos)
 		}
 	}
 	panic("minicache: internal error: a slot is missing from the index")
@@ -170,18 +171,19 @@ func (x *index) find(tag, slot uint32) uint64 {
 // back towards their homes. Like insert it ends at the first empty bucket
 // (or one at its home), which the load factor guarantees within a cluster.
 func (x *index) remove(pos uint64) {
-	n := uint64(len(x.buckets))
+	buckets, n := x.buckets, uint64(len(x.buckets))
+	step, dmask := x.step(), x.distMask()
 	for {
 		next := pos + 1
 		if next == n {
 			next = 0
 		}
-		b := x.buckets[next]
-		if b == 0 || x.dist(b) == 0 {
-			x.buckets[pos] = 0
+		b := buckets[next]
+		if b&dmask == 0 { // empty, or at its home
+			buckets[pos] = 0
 			return
 		}
-		x.buckets[pos] = b - 1<<x.slotBits
+		buckets[pos] = b - step
 		pos = next
 	}
 }

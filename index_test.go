@@ -71,17 +71,17 @@ func TestIndexProperty(t *testing.T) {
 					}
 					n++
 					tag, ok := present[x.slot(b)]
-					if !ok || b&^(maxDist<<x.slotBits) != x.key(tag)|x.slot(b) {
-						t.Fatalf("bucket %x at %d is not in the model: %v sb %d len %d %x", b, pos, present, x.slotBits, len(x.buckets), x.buckets)
+					if !ok || b&^x.distMask() != x.key(tag)|x.slot(b) {
+						t.Fatalf("bucket %x at %d is not in the model", b, pos)
 					}
-					if home := (uint64(pos) + size - uint64(x.dist(b))) % size; home != x.home(tag) {
+					if home := (uint64(pos) + size - uint64(dist(&x, b))) % size; home != x.home(tag) {
 						t.Fatalf("bucket %x at %d says its home is %d, not %d", b, pos, home, x.home(tag))
 					}
 					// Robin Hood order: a bucket is never more than one step
 					// further from home than the bucket before it.
 					prev := (uint64(pos) + size - 1) % size
-					if d := x.dist(b); d > 0 {
-						if x.buckets[prev] == 0 || x.dist(x.buckets[prev])+1 < d {
+					if d := dist(&x, b); d > 0 {
+						if x.buckets[prev] == 0 || dist(&x, x.buckets[prev])+1 < d {
 							t.Fatalf("bucket %x at %d is %d from home after a gap", b, pos, d)
 						}
 					}
@@ -93,14 +93,17 @@ func TestIndexProperty(t *testing.T) {
 					t.Fatalf("load factor %d/%d over %d/%d", n, len(x.buckets), maxLoadNum, maxLoadDen)
 				}
 				for slot := range present {
-					if slot >= 1<<x.slotBits {
-						t.Fatalf("slot %d does not fit in %d bits", slot, x.slotBits)
+					if slot > x.slotMask {
+						t.Fatalf("slot %d does not fit in the mask %x", slot, x.slotMask)
 					}
 				}
 			},
 		})
 	})
 }
+
+// dist returns how far bucket b sits from its home.
+func dist(x *index, b uint32) uint32 { return b & x.distMask() / x.step() }
 
 // TestIndexInsertReportsFarBuckets: a bucket that would sit more than
 // maxDist from its home is refused, not stored with a wrong distance.
@@ -179,4 +182,29 @@ func TestExpiryHeapProperty(t *testing.T) {
 			},
 		})
 	})
+}
+
+// TestShardCountLeavesNoShardOverfull: a capacity too large for the shards
+// asked for, or for the default count, gets as many shards as keep each
+// share within maxShardEntries, the most one index holds.
+func TestShardCountLeavesNoShardOverfull(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		cfg    config
+		shards int
+	}{
+		{"asked for, enough", config{capacity: maxShardEntries, shards: 1}, 1},
+		{"asked for, too few", config{capacity: 3*maxShardEntries + 1, shards: 2}, 4},
+		{"default", config{capacity: 5000 * maxShardEntries}, 5000},
+		{"unbounded", config{shards: 3}, 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			n := tc.cfg.shardCount()
+			assert.Equal(t, tc.shards, n)
+			if tc.cfg.capacity > 0 {
+				assert.LessOrEqual(t, share(tc.cfg.capacity, n, 0), maxShardEntries)
+			}
+			assert.LessOrEqual(t, bucketsFor(maxShardEntries), maxBuckets)
+		})
+	}
 }

@@ -27,7 +27,9 @@ type config struct {
 // the least recently used entry is evicted (an expired entry is reclaimed
 // first, if there is one). Capacity is a hard bound: [Cache.Len] never
 // exceeds it. Zero, the default, means unbounded; a negative n makes [New]
-// panic.
+// panic. Unbounded or not, one shard holds at most 46,976,202 entries (its
+// index has 2²⁶ buckets), so an unbounded cache evicts past that many per
+// shard: 6 billion entries with the 128 shards of two CPUs.
 func WithCapacity(n int) Option {
 	return func(c *config) { c.capacity = n }
 }
@@ -61,8 +63,9 @@ func WithCleanupInterval(d time.Duration) Option {
 //
 // When n is 0 (the default), [New] uses one shard for a capacity under 4096,
 // so that small caches are exact LRU, and otherwise 64×GOMAXPROCS shards
-// (at most 1024), but no more than leave each shard 512 entries. A negative
-// n makes [New] panic.
+// (at most 1024), but no more than leave each shard 512 entries. Either
+// way there are enough shards for the capacity at 46,976,202 entries a shard
+// at most (see [WithCapacity]). A negative n makes [New] panic.
 func WithShards(n int) Option {
 	return func(c *config) { c.shards = n }
 }
@@ -128,8 +131,9 @@ const (
 
 // shardCount returns the number of shards for cfg.
 func (cfg *config) shardCount() int {
+	least := (cfg.capacity + maxShardEntries - 1) / maxShardEntries // shards the capacity needs
 	if cfg.shards > 0 {
-		return cfg.shards
+		return max(cfg.shards, least)
 	}
 	if cfg.capacity > 0 && cfg.capacity < exactLimit {
 		return 1
@@ -138,7 +142,7 @@ func (cfg *config) shardCount() int {
 	if cfg.capacity > 0 {
 		n = min(n, cfg.capacity/minShardCapacity)
 	}
-	return n
+	return max(n, least)
 }
 
 // validate panics with a clear message on a programmer error.

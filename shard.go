@@ -36,7 +36,7 @@ type shard[K comparable, V any] struct {
 
 // init empties s, keeping its configuration and counters.
 func (s *shard[K, V]) init() {
-	s.slab.init(s.capacity, s.bound != nil, s.order.lfu != nil)
+	s.slab.init(s.capacity, s.bound != nil, s.order.lfu != nil || !hashIsCheap[K]())
 	s.order.init(cap(s.slab.entries))
 	s.order.grow(len(s.slab.entries), cap(s.slab.entries))
 	s.order.resize(s.capacity)
@@ -54,25 +54,26 @@ func (s *shard[K, V]) init() {
 func (s *shard[K, V]) lookup(k K, h uint64, write bool) (pos uint64, slot uint32) {
 	x := &s.index
 	tag := uint32(h >> 32)
-	n := uint64(len(x.buckets))
-	sb := x.slotBits
-	want := x.key(tag)
+	buckets, n := x.buckets, uint64(len(x.buckets))
+	mask, step, dmask := x.slotMask, x.step(), x.distMask()
+	want := x.key(tag) // and the distance, in place, that the probe has come
 	pos = x.home(tag)
-	for d := uint32(0); d <= maxDist; d++ {
-		b := x.buckets[pos]
+	for range maxDist + 1 {
+		b := buckets[pos]
 		if b == 0 {
 			return 0, 0
 		}
-		if b>>sb&maxDist < d {
+		if b&dmask < want&dmask {
 			return 0, 0 // k would have displaced b
 		}
-		if b&^(1<<sb-1) == want|d<<sb {
-			i := b & (1<<sb - 1)
+		if b&^mask == want {
+			i := b & mask
 			s.warm(i, write)
 			if s.slab.entries[i].key == k {
 				return pos, i
 			}
 		}
+		want += step
 		if pos++; pos == n {
 			pos = 0
 		}
@@ -234,9 +235,9 @@ func (s *shard[K, V]) removeSlot(i uint32, cause RemovalCause, r *removals[K, V]
 }
 
 // tagOf returns the tag, the upper half of the hash, of the key in slot i:
-// from the slab when it keeps tags (W-TinyLFU, whose sketch counts them), by
-// hashing the key otherwise, which costs less than a table of tags costs
-// memory.
+// from the slab when it keeps tags (for W-TinyLFU, whose sketch counts
+// them, and for keys whose hash reads memory, see hashIsCheap), by hashing
+// the key otherwise, which saves 4 bytes an entry.
 func (s *shard[K, V]) tagOf(i uint32) uint32 {
 	if s.slab.tags != nil {
 		return s.slab.tags[i]

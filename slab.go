@@ -11,8 +11,9 @@ import "math/bits"
 type slab[K comparable, V any] struct {
 	entries []entry[K, V]
 	// tags[i] is the upper half of the hash of entries[i].key, for a policy
-	// that counts keys by it (W-TinyLFU); nil otherwise, and then the key is
-	// hashed again when its tag is needed (see shard.tagOf).
+	// that counts keys by it (W-TinyLFU) and for keys that cost a trip to
+	// memory to hash again; nil otherwise, and then the key is hashed again
+	// when its tag is needed (see shard.tagOf).
 	tags []uint32
 	// expires[i] is the deadline of entries[i] in nanoseconds on the cache's
 	// clock (see clock.now), 0 for none; nil until the first deadline, so
