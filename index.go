@@ -38,7 +38,6 @@ type index struct {
 	buckets  []uint32
 	slotMask uint32 // the bucket's low bits, which hold the slot
 	fpShift  uint8  // where the fingerprint starts: slot and distance bits
-	limit    int    // most entries the table will hold; noLimit for unbounded
 }
 
 const (
@@ -71,9 +70,9 @@ const (
 // bucketsFor returns the smallest table size that holds n entries.
 func bucketsFor(n int) int { return min(n*maxLoadDen/maxLoadNum+1, maxBuckets) }
 
-// init empties x for at most limit entries (noLimit for unbounded).
-func (x *index) init(limit int) {
-	*x = index{buckets: noBuckets, limit: limit}
+// init empties x.
+func (x *index) init() {
+	*x = index{buckets: noBuckets}
 }
 
 // clear empties x into a new table of size buckets, which holds slots below
@@ -110,15 +109,15 @@ func (x *index) key(tag uint32) uint32 {
 func (x *index) slot(b uint32) uint32 { return b & x.slotMask }
 
 // grown returns the table size that holds n entries when the current one
-// would pass maxLoad, and 0 when it holds them.
-func (x *index) grown(n int) int {
+// would pass maxLoad, and 0 when it holds them. A table for at most limit
+// entries (noLimit for unbounded) grows no larger than the limit needs.
+func (x *index) grown(n, limit int) int {
 	if maxLoadDen*n <= maxLoadNum*len(x.buckets) {
 		return 0
 	}
 	size := max(2*len(x.buckets), minBuckets)
-	if x.limit != noLimit {
-		// A bounded table stops at the size its limit needs.
-		size = min(size, bucketsFor(x.limit))
+	if limit != noLimit {
+		size = min(size, bucketsFor(limit))
 	}
 	return min(max(size, bucketsFor(n)), maxBuckets)
 }

@@ -18,8 +18,12 @@ import (
 func TestIndexProperty(t *testing.T) {
 	rapid.Check(t, func(t *rapid.T) {
 		var x index
-		limit := rapid.IntRange(0, 40).Draw(t, "limit")
-		x.init(limit)
+		limit := rapid.IntRange(0, 40).Draw(t, "limit") // 0: unbounded
+		bound := limit
+		if limit == 0 {
+			bound = noLimit
+		}
+		x.init()
 		present := map[uint32]uint32{} // slot → tag
 		rebuild := func(size int) {
 			for ; ; size *= 2 {
@@ -48,7 +52,7 @@ func TestIndexProperty(t *testing.T) {
 					next++
 				}
 				present[next] = tag
-				if size := x.grown(len(present)); size != 0 {
+				if size := x.grown(len(present), bound); size != 0 {
 					rebuild(size)
 				} else if !x.insert(tag, next) {
 					rebuild(2 * len(x.buckets))

@@ -17,9 +17,11 @@ type shard[K comparable, V any] struct {
 	mu sync.Mutex // guards every field below
 	shardCounters
 
-	slab     slab[K, V]     // the entries
+	// A Get reads these and the first fields of slab: the second and
+	// third cache lines (see TestShardLayout).
 	order    order          // the eviction order of the slab's slots
 	index    index          // hash → slot
+	slab     slab[K, V]     // the entries
 	expiry   expiryHeap     // deadlines of the entries that have one
 	expiring int            // live entries with a deadline
 	capacity int            // most live entries; noLimit when unbounded
@@ -31,7 +33,7 @@ type shard[K comparable, V any] struct {
 	bound *weightBound
 	hash  func(K) uint64
 
-	_ [16]byte // rounds the size to 5 cache lines: shards never share one
+	_ [24]byte // rounds the size to 6 cache lines: shards never share one
 }
 
 // init empties s, keeping its configuration and counters.
@@ -40,7 +42,7 @@ func (s *shard[K, V]) init() {
 	s.order.init(cap(s.slab.entries))
 	s.order.grow(len(s.slab.entries), cap(s.slab.entries))
 	s.order.resize(s.capacity)
-	s.index.init(s.capacity)
+	s.index.init()
 	s.expiry = nil
 	s.expiring = 0
 	s.weight = 0
@@ -248,7 +250,7 @@ func (s *shard[K, V]) tagOf(i uint32) uint32 {
 // indexSlot adds the live slot i, whose key has the tag tag, to the index,
 // growing the table if it would pass its load factor.
 func (s *shard[K, V]) indexSlot(tag, i uint32) {
-	if size := s.index.grown(s.slab.len); size != 0 {
+	if size := s.index.grown(s.slab.len, s.capacity); size != 0 {
 		s.rebuildIndex(size) // slot i is live, so the new table holds it
 		return
 	}
@@ -391,7 +393,6 @@ func (s *shard[K, V]) expireLocked(i uint32, ttl time.Duration, now *moment, r *
 func (s *shard[K, V]) setCapacityLocked(n int, now *moment, r *removals[K, V]) {
 	s.capacity = n
 	s.slab.limit = n
-	s.index.limit = n
 	s.order.resize(n)
 	for s.slab.len > n {
 		s.evict(now, r)

@@ -10,11 +10,6 @@ import "math/bits"
 // Every operation is O(1) (amortized for alloc); slab does no locking.
 type slab[K comparable, V any] struct {
 	entries []entry[K, V]
-	// tags[i] is the upper half of the hash of entries[i].key, for a policy
-	// that counts keys by it (W-TinyLFU) and for keys that cost a trip to
-	// memory to hash again; nil otherwise, and then the key is hashed again
-	// when its tag is needed (see shard.tagOf).
-	tags []uint32
 	// expires[i] is the deadline of entries[i] in nanoseconds on the cache's
 	// clock (see clock.now), 0 for none; nil until the first deadline, so
 	// caches without TTLs do not pay for it.
@@ -22,10 +17,15 @@ type slab[K comparable, V any] struct {
 	// weights[i] is the weight of entries[i]; nil unless the cache weighs
 	// entries.
 	weights []uint64
-	used    []uint64 // bit i is set while slot i holds an entry
-	free    []uint32 // slots to reuse, most recently freed last
-	len     int      // live entries
-	limit   int      // most live entries the slab will hold; noLimit for none
+	// tags[i] is the upper half of the hash of entries[i].key, for a policy
+	// that counts keys by it (W-TinyLFU) and for keys that cost a trip to
+	// memory to hash again; nil otherwise, and then the key is hashed again
+	// when its tag is needed (see shard.tagOf).
+	tags  []uint32
+	used  []uint64 // bit i is set while slot i holds an entry
+	free  []uint32 // slots to reuse, most recently freed last
+	len   int      // live entries
+	limit int      // most live entries the slab will hold; noLimit for none
 }
 
 // noLimit is the capacity of a shard of an unbounded cache.
