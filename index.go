@@ -13,27 +13,28 @@ import (
 // 0; distance is how far the bucket sits from its home, the bucket its key
 // hashes to; the fingerprint is as many of the tag's low bits as the rest
 // of the word leaves. slotBits is set by the table's length, which is
-// always more than the highest slot (see rebuild), so a small shard keeps
-// long fingerprints: 12 bits for the 8k entries of a shard of a 1M-entry
-// cache on two cores.
+// always more than the highest slot (see shard.rebuildIndex), so a small
+// shard keeps long fingerprints: 12 bits for the 8k entries of a shard of a
+// 1M-entry cache on two cores.
 //
 // The tag is the upper half of the key's hash. Its home is tag*len>>32,
 // which uses the tag's high bits and needs no power-of-two length: a full
 // bounded shard gets a table sized to its capacity. A lookup's probe
 // compares a bucket's distance and fingerprint with its own in one step, so
-// it passes by every key from another home and all but one in 2^bits of
-// those from its own before comparing keys. The word holds no more of the
-// hash, so growing the table takes each key's tag from its entry (see
-// shard.rebuildIndex), and so does finding a given slot's bucket.
+// it passes by every key from another home and all but one in 2^f of those
+// from its own (f the fingerprint's bits) before comparing keys. The word
+// holds no more of the hash, so growing the table, or finding a given
+// slot's bucket, takes the key's tag from the slab or hashes the key again
+// (see shard.tagOf).
 //
 // Robin Hood order keeps every probe sequence short: a lookup stops at the
 // first bucket that sits closer to its own home than the probe has come, and
 // deletion shifts the following buckets back instead of leaving tombstones.
 // The load factor stays at or below maxLoad, and no bucket sits more than
 // maxDist from its home: an insert that would place one further fails, and
-// the shard doubles the table (at a load of 7/10 a distance of 63 has never
-// been seen; it would take many keys with nearly equal hashes). index does
-// no locking.
+// the shard doubles the table. At a load of 7/10 with random tags the
+// furthest bucket of 7,813 sits 8 from home, of 734,003 16 and of 11.7M 20;
+// 63 takes many keys with nearly equal hashes. index does no locking.
 type index struct {
 	buckets  []uint32
 	slotMask uint32 // the bucket's low bits, which hold the slot
