@@ -30,9 +30,9 @@ import (
 // Robin Hood order keeps every probe sequence short: a lookup stops at the
 // first bucket that sits closer to its own home than the probe has come, and
 // deletion shifts the following buckets back instead of leaving tombstones.
-// The load factor stays at or below maxLoad, and no bucket sits more than
-// maxDist from its home: an insert that would place one further fails, and
-// the shard doubles the table. At a load of 7/10 with random tags the
+// The load factor stays at or below maxLoadNum/maxLoadDen, and no bucket
+// sits more than maxDist from its home: an insert that would place one
+// further fails, and the shard doubles the table. At a load of 7/10 with random tags the
 // furthest bucket of 7,813 sits 8 from home, of 734,003 16 and of 11.7M 20;
 // 63 takes many keys with nearly equal hashes. index does no locking.
 type index struct {
@@ -68,7 +68,8 @@ const (
 	maxLoadDen = 10
 )
 
-// bucketsFor returns the smallest table size that holds n entries.
+// bucketsFor returns a table size that holds n entries within the load
+// factor, up to maxBuckets (which holds maxShardEntries).
 func bucketsFor(n int) int { return min(n*maxLoadDen/maxLoadNum+1, maxBuckets) }
 
 // init empties x.
@@ -110,7 +111,7 @@ func (x *index) key(tag uint32) uint32 {
 func (x *index) slot(b uint32) uint32 { return b & x.slotMask }
 
 // grown returns the table size that holds n entries when the current one
-// would pass maxLoad, and 0 when it holds them. A table for at most limit
+// would pass the load factor, and 0 when it holds them. A table for at most limit
 // entries (noLimit for unbounded) grows no larger than the limit needs.
 func (x *index) grown(n, limit int) int {
 	if maxLoadDen*n <= maxLoadNum*len(x.buckets) {
@@ -129,18 +130,20 @@ func (x *index) grown(n, limit int) int {
 // sit more than maxDist from its home; the caller rebuilds the table then.
 func (x *index) insert(tag, slot uint32) bool {
 	buckets, n := x.buckets, uint64(len(x.buckets))
-	step, dmask := x.step(), x.distMask()
+	step, dmask := uint64(x.step()), x.distMask()
 	b := x.key(tag) | slot // its distance, d, is 0 so far
 	pos := x.home(tag)
-	for d := uint32(0); d <= dmask; d += step {
+	// d is in place, in 64 bits: in the largest table the step is 2²⁶, and
+	// one past maxDist would wrap to 0 in 32.
+	for d := uint64(0); d <= uint64(dmask); d += step {
 		cur := buckets[pos]
 		if cur == 0 {
-			buckets[pos] = b | d
+			buckets[pos] = b | uint32(d)
 			return true
 		}
 		// Robin Hood: the bucket that has come less far yields its place.
-		if cd := cur & dmask; cd < d {
-			buckets[pos] = b | d
+		if cd := uint64(cur & dmask); cd < d {
+			buckets[pos] = b | uint32(d)
 			b, d = cur&^dmask, cd
 		}
 		if pos++; pos == n {
@@ -154,9 +157,8 @@ func (x *index) insert(tag, slot uint32) bool {
 // The probe never runs further than a bucket can sit from its home.
 func (x *index) find(tag, slot uint32) uint64 {
 	buckets, n := x.buckets, uint64(len(x.buckets))
-	step, dmask := x.step(), x.distMask()
 	pos := x.home(tag)
-	for d := uint32(0); d <= dmask; d += step {
+	for range maxDist + 1 {
 		if b := buckets[pos]; b&x.slotMask == slot {
 			return pos
 		}

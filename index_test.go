@@ -2,6 +2,7 @@ package minicache
 
 import (
 	"maps"
+	"math"
 	"slices"
 	"testing"
 
@@ -190,7 +191,9 @@ func TestExpiryHeapProperty(t *testing.T) {
 
 // TestShardCountLeavesNoShardOverfull: a capacity too large for the shards
 // asked for, or for the default count, gets as many shards as keep each
-// share within maxShardEntries, the most one index holds.
+// share within maxShardEntries, the most one index holds, up to maxShards:
+// past that a shard holds maxShardEntries (see setLocked), and New never
+// allocates more than maxShards shards, whatever the capacity.
 func TestShardCountLeavesNoShardOverfull(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
@@ -199,13 +202,15 @@ func TestShardCountLeavesNoShardOverfull(t *testing.T) {
 	}{
 		{"asked for, enough", config{capacity: maxShardEntries, shards: 1}, 1},
 		{"asked for, too few", config{capacity: 3*maxShardEntries + 1, shards: 2}, 4},
-		{"default", config{capacity: 5000 * maxShardEntries}, 5000},
+		{"default", config{capacity: 500 * maxShardEntries}, 500},
+		{"past what 1024 shards hold", config{capacity: 5000 * maxShardEntries}, maxShards},
+		{"the largest", config{capacity: math.MaxInt}, maxShards},
 		{"unbounded", config{shards: 3}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			n := tc.cfg.shardCount()
 			assert.Equal(t, tc.shards, n)
-			if tc.cfg.capacity > 0 {
+			if tc.cfg.capacity > 0 && n < maxShards {
 				assert.LessOrEqual(t, share(tc.cfg.capacity, n, 0), maxShardEntries)
 			}
 			assert.LessOrEqual(t, bucketsFor(maxShardEntries), maxBuckets)

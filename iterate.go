@@ -16,7 +16,13 @@ func (c *core[K, V]) clear() {
 		var r removals[K, V]
 		rp := c.recorder(&r)
 		c.lockSettled(s, rp)
+		// init gives the shard new arrays, but resets W-TinyLFU's state in
+		// place, behind its pointer: keep a copy of it for the walk below.
 		old, oldOrder := s.slab, s.order
+		if oldOrder.lfu != nil {
+			lfu := *oldOrder.lfu
+			oldOrder.lfu = &lfu
+		}
 		if s.bound != nil {
 			s.bound.total.Add(-s.weight)
 		}

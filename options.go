@@ -28,8 +28,10 @@ type config struct {
 // first, if there is one). Capacity is a hard bound: [Cache.Len] never
 // exceeds it. Zero, the default, means unbounded; a negative n makes [New]
 // panic. Unbounded or not, one shard holds at most 46,976,202 entries (its
-// index has 2²⁶ buckets), so an unbounded cache evicts past that many per
-// shard: 6 billion entries with the 128 shards of two CPUs.
+// index has 2²⁶ buckets): [New] gives a capacity enough shards for it, up to
+// 1024 (48 billion entries), and a cache evicts past that many a shard, so
+// an unbounded one with the 128 shards of two CPUs holds 6 billion entries
+// at most, and so does one whose capacity [Cache.SetCapacity] raises.
 func WithCapacity(n int) Option {
 	return func(c *config) { c.capacity = n }
 }
@@ -64,8 +66,9 @@ func WithCleanupInterval(d time.Duration) Option {
 // When n is 0 (the default), [New] uses one shard for a capacity under 4096,
 // so that small caches are exact LRU, and otherwise 64×GOMAXPROCS shards
 // (at most 1024), but no more than leave each shard 512 entries. Either
-// way there are enough shards for the capacity at 46,976,202 entries a shard
-// at most (see [WithCapacity]). A negative n makes [New] panic.
+// way n is raised, up to 1024, to leave each shard no more than 46,976,202
+// entries, the most a shard holds (see [WithCapacity]). A negative n makes
+// [New] panic.
 func WithShards(n int) Option {
 	return func(c *config) { c.shards = n }
 }
@@ -131,7 +134,11 @@ const (
 
 // shardCount returns the number of shards for cfg.
 func (cfg *config) shardCount() int {
-	least := (cfg.capacity + maxShardEntries - 1) / maxShardEntries // shards the capacity needs
+	least := cfg.capacity / maxShardEntries // shards the capacity needs, at most maxShards
+	if cfg.capacity%maxShardEntries != 0 {
+		least++
+	}
+	least = min(least, maxShards)
 	if cfg.shards > 0 {
 		return max(cfg.shards, least)
 	}

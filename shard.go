@@ -263,14 +263,21 @@ func (s *shard[K, V]) indexSlot(tag, i uint32) {
 // holds every live slot. size is more than the highest slot, as the table
 // always is: the slab appends a slot only when every other one is live, and
 // the table is grown for every live entry at 7/10 load. A table on which a
-// bucket would sit more than maxDist from home doubles until none does.
+// bucket would sit more than maxDist from home doubles until none does,
+// which random hashes need at once in a blue moon (see index). A table 64
+// times larger than its entries need that still cannot place them means
+// that dozens of keys share their hash's upper half: a broken hash, and
+// rebuildIndex panics rather than allocate on.
 func (s *shard[K, V]) rebuildIndex(size int) {
-	for ; size <= maxBuckets; size *= 2 {
+	for {
 		if s.fillIndex(size) {
 			return
 		}
+		if size >= maxBuckets || size >= 64*bucketsFor(s.slab.len) {
+			panic("minicache: internal error: the index cannot place its keys within their probe bound")
+		}
+		size = min(2*size, maxBuckets)
 	}
-	panic("minicache: internal error: the index cannot place its keys")
 }
 
 // fillIndex empties the index into a table of size buckets and inserts every
