@@ -334,8 +334,8 @@ func (c *Cache[K, V]) Capacity() int {
 // holds no more than n (otter's SetMaximum). The shard count stays what
 // [New] chose, so a capacity below it leaves some shards no room: a Set to
 // them is evicted as it arrives, and one above 46,976,202 entries a shard
-// holds no more than that (see [WithCapacity]). It takes O(evicted entries) time, locking
-// one shard at a time; a negative n makes it panic.
+// holds no more than that (see [WithCapacity]). It takes O(evicted
+// entries) time, locking one shard at a time; a negative n makes it panic.
 func (c *Cache[K, V]) SetCapacity(n int) {
 	if n < 0 {
 		panic("minicache: negative capacity")

@@ -111,8 +111,9 @@ func (x *index) key(tag uint32) uint32 {
 func (x *index) slot(b uint32) uint32 { return b & x.slotMask }
 
 // grown returns the table size that holds n entries when the current one
-// would pass the load factor, and 0 when it holds them. A table for at most limit
-// entries (noLimit for unbounded) grows no larger than the limit needs.
+// would pass the load factor, and 0 when it holds them. A table for at most
+// limit entries (noLimit for unbounded) grows no larger than the limit
+// needs.
 func (x *index) grown(n, limit int) int {
 	if maxLoadDen*n <= maxLoadNum*len(x.buckets) {
 		return 0

@@ -52,9 +52,8 @@ func (l *slab[K, V]) init(limit int, weighted, tagged bool) {
 }
 
 // alloc returns a free slot for an entry with hash tag tag (kept if l keeps
-// tags). It reports
-// whether the slot is new (the arrays got longer), so that the caller can
-// make room for it in what it keeps per slot.
+// tags). It reports whether the slot is new (the arrays got longer), so
+// that the caller can make room for it in what it keeps per slot.
 func (l *slab[K, V]) alloc(tag uint32) (i uint32, appended bool) {
 	l.len++
 	if n := len(l.free); n > 0 {
