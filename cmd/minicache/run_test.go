@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"sync"
@@ -142,8 +143,9 @@ func TestEndToEnd(t *testing.T) {
 	}()
 	base := "http://" + waitForAddr(t, stderr.String)
 	logs := stderr.String()
-	assert.Contains(t, logs, "max_entries=2 default_ttl=5m0s cleanup_interval=1m0s max_memory=1024 max_connections=1024 max_bytes_in_flight=16777216 gomemlimit=50332672 log_level=DEBUG eviction_policy=lru metrics=on snapshot_path=\"\" snapshot_interval=0s auth=true")
+	assert.Contains(t, logs, "max_entries=2 default_ttl=5m0s cleanup_interval=1m0s max_memory=1024 max_connections=1024 max_bytes_in_flight=16777216 gomemlimit=50332672 gogc=400 log_level=DEBUG eviction_policy=lru metrics=on snapshot_path=\"\" snapshot_interval=0s auth=true")
 	assert.NotContains(t, logs, "tok ", "the token is never logged")
+	assert.Equal(t, float64(gcPercentUnderLimit), gcPercentNow(t), "GOGC while the memory limit bounds the heap")
 
 	auth := []string{"Authorization", "Bearer tok"}
 	status, body := call(t, "GET", base+"/health", "")
@@ -420,4 +422,38 @@ func TestEvictionPolicyLFU(t *testing.T) {
 	_, body := call(t, "GET", base+"/stats", "")
 	assert.Contains(t, body, `"total_entries":100`)
 	require.NoError(t, stop())
+}
+
+// gcPercentNow reads the runtime's GOGC without changing it.
+func gcPercentNow(t *testing.T) float64 {
+	s := []metrics.Sample{{Name: "/gc/gogc:percent"}}
+	metrics.Read(s)
+	require.Equal(t, metrics.KindUint64, s[0].Value.Kind())
+	return float64(s[0].Value.Uint64())
+}
+
+// TestGOGCIsTheOperators: with GOGC set, or without a memory bound, the
+// server leaves the collector's pace alone, and it restores it on return.
+func TestGOGCIsTheOperators(t *testing.T) {
+	before := gcPercentNow(t)
+	for _, tc := range []struct {
+		name   string
+		getenv func(string) string
+	}{
+		{"GOGC set", env("CACHE_PORT", "0", "CACHE_MAX_MEMORY", "1MiB", "GOGC", "100")},
+		{"no memory bound", env("CACHE_PORT", "0")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stderr syncBuffer
+			ctx, cancel := context.WithCancel(context.Background())
+			done := make(chan error, 1)
+			go func() { done <- run(ctx, nil, tc.getenv, io.Discard, &stderr) }()
+			waitForAddr(t, stderr.String)
+			assert.Contains(t, stderr.String(), "gogc=-1")
+			assert.Equal(t, before, gcPercentNow(t))
+			cancel()
+			require.NoError(t, <-done)
+		})
+	}
+	assert.Equal(t, before, gcPercentNow(t), "restored after the run with a bound")
 }
