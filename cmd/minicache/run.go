@@ -60,8 +60,9 @@ const (
 // (2.2 KB a request); the limit, not GOGC, bounds the heap.
 const (
 	// entryOverhead is what the cache spends per entry besides the bytes
-	// of its key and value: the entry record and string headers (48 bytes),
-	// its hash index bucket and hash tag (about 10) and allocation rounding.
+	// of its key and value: the entry record, which is the two string
+	// headers (32 bytes), its LRU links and weight (16), its hash index
+	// bucket and hash tag (about 10) and allocation rounding.
 	entryOverhead = 64
 	// memLimitHeadroom is GOMEMLIMIT beyond M and the bytes in flight: the
 	// runtime, the connections and the garbage between two collections.
