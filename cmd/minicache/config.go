@@ -93,7 +93,7 @@ var settings = []setting{
 			return err
 		}},
 	{"CACHE_MAX_MEMORY", "max-memory", "0",
-		"bound on the bytes of keys plus values, LRU-evicting beyond it: a byte count or a size such as 512KiB, 64MiB, 1GB (0: no bound)",
+		"bound on the bytes of keys plus values plus 64 per entry, LRU-evicting beyond it: a byte count or a size such as 512KiB, 64MiB, 1GB (0: no bound)",
 		func(c *config, v string) (err error) {
 			c.maxMemory, err = parseSize(v)
 			if err == nil && c.maxMemory > minicache.MaxWeightLimit {
