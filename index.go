@@ -1,8 +1,6 @@
 package minicache
 
-import (
-	"math/bits"
-)
+import "math/bits"
 
 // index maps hashes to slots of a shard's entries. It is an open-addressing
 // table with linear probing in Robin Hood order, one uint32 per bucket:
@@ -32,9 +30,10 @@ import (
 // deletion shifts the following buckets back instead of leaving tombstones.
 // The load factor stays at or below maxLoadNum/maxLoadDen, and no bucket
 // sits more than maxDist from its home: an insert that would place one
-// further fails, and the shard doubles the table. At a load of 7/10 with random tags the
-// furthest bucket of 7,813 sits 8 from home, of 734,003 16 and of 11.7M 20;
-// 63 takes many keys with nearly equal hashes. index does no locking.
+// further fails, and the shard doubles the table. At a load of 7/10 with
+// random tags the furthest bucket of 7,813 sits 8 from home, of 734,003 16
+// and of 11.7M 20; 63 takes many keys with nearly equal hashes. index does
+// no locking.
 type index struct {
 	buckets  []uint32
 	slotMask uint32 // the bucket's low bits, which hold the slot
@@ -80,8 +79,13 @@ func (x *index) init() {
 // clear empties x into a new table of size buckets, which holds slots below
 // size.
 func (x *index) clear(size int) {
-	sb := bits.Len(uint(size - 1))
 	x.buckets = make([]uint32, size)
+	x.shape(size)
+}
+
+// shape sets the widths of a bucket's fields for a table of size buckets.
+func (x *index) shape(size int) {
+	sb := bits.Len(uint(size - 1))
 	x.slotMask = 1<<sb - 1
 	x.fpShift = uint8(sb + distBits)
 }
@@ -160,7 +164,7 @@ func (x *index) find(tag, slot uint32) uint64 {
 	buckets, n := x.buckets, uint64(len(x.buckets))
 	pos := x.home(tag)
 	for range maxDist + 1 {
-		if b := buckets[pos]; b&x.slotMask == slot {
+		if x.slot(buckets[pos]) == slot {
 			return pos
 		}
 		if pos++; pos == n {

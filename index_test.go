@@ -1,6 +1,7 @@
 package minicache
 
 import (
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -69,26 +70,17 @@ func TestIndexProperty(t *testing.T) {
 			},
 			"": func(t *rapid.T) {
 				n := 0
-				size := uint64(len(x.buckets))
 				for pos, b := range x.buckets {
 					if b == 0 {
 						continue
 					}
 					n++
 					tag, ok := present[x.slot(b)]
-					if !ok || b&^x.distMask() != x.key(tag)|x.slot(b) {
+					if !ok {
 						t.Fatalf("bucket %x at %d is not in the model", b, pos)
 					}
-					if home := (uint64(pos) + size - uint64(dist(&x, b))) % size; home != x.home(tag) {
-						t.Fatalf("bucket %x at %d says its home is %d, not %d", b, pos, home, x.home(tag))
-					}
-					// Robin Hood order: a bucket is never more than one step
-					// further from home than the bucket before it.
-					prev := (uint64(pos) + size - 1) % size
-					if d := dist(&x, b); d > 0 {
-						if x.buckets[prev] == 0 || dist(&x, x.buckets[prev])+1 < d {
-							t.Fatalf("bucket %x at %d is %d from home after a gap", b, pos, d)
-						}
+					if err := bucketErr(&x, uint64(pos), tag); err != "" {
+						t.Fatalf("%s", err)
 					}
 				}
 				if n != len(present) {
@@ -110,15 +102,45 @@ func TestIndexProperty(t *testing.T) {
 // dist returns how far bucket b sits from its home.
 func dist(x *index, b uint32) uint32 { return b & x.distMask() / x.step() }
 
-// TestIndexInsertReportsFarBuckets: a bucket that would sit more than
-// maxDist from its home is refused, not stored with a wrong distance.
-func TestIndexInsertReportsFarBuckets(t *testing.T) {
-	var x index
-	x.clear(256)
-	for slot := uint32(1); slot <= maxDist+1; slot++ {
-		require.True(t, x.insert(7, slot), "slot %d", slot)
+// bucketErr says what is wrong with the bucket at pos, whose key has the
+// tag tag, or returns "": its fingerprint must be the tag's, its distance
+// must lead back to the tag's home, and (Robin Hood order) it must sit no
+// more than one step further from home than the bucket before it.
+func bucketErr(x *index, pos uint64, tag uint32) string {
+	b, n := x.buckets[pos], uint64(len(x.buckets))
+	if b&^(x.distMask()|x.slotMask) != x.key(tag) {
+		return fmt.Sprintf("bucket %x at %d: not the fingerprint of tag %x", b, pos, tag)
 	}
-	assert.False(t, x.insert(7, maxDist+2))
+	d := dist(x, b)
+	if home := (pos + n - uint64(d)) % n; home != x.home(tag) {
+		return fmt.Sprintf("bucket %x at %d says its home is %d, not %d", b, pos, home, x.home(tag))
+	}
+	if prev := x.buckets[(pos+n-1)%n]; d > 0 && (prev == 0 || dist(x, prev)+1 < d) {
+		return fmt.Sprintf("bucket %x at %d is %d from home after a gap", b, pos, d)
+	}
+	return ""
+}
+
+// TestIndexInsertReportsFarBuckets: a bucket that would sit more than
+// maxDist from its home is refused, not stored with a wrong distance, in a
+// table of 256 buckets and in one shaped as the largest table is (slots of
+// 26 bits, no fingerprint, a step of 2²⁶), where the in-place distance once
+// wrapped from 63<<26 to 0 in 32 bits, so that the insert never failed and
+// the 65th bucket of a cluster was stored with a distance of 0. The second
+// table is short (only home depends on the length), so that the test
+// allocates no 256 MiB.
+func TestIndexInsertReportsFarBuckets(t *testing.T) {
+	var small, top index
+	small.clear(256)
+	top.buckets = make([]uint32, 256)
+	top.shape(maxBuckets)
+	require.Equal(t, uint8(32), top.fpShift, "the largest table has no fingerprint")
+	for name, x := range map[string]*index{"256 buckets": &small, "largest shape": &top} {
+		for slot := uint32(1); slot <= maxDist+1; slot++ {
+			require.True(t, x.insert(7, slot), "%s: slot %d", name, slot)
+		}
+		assert.False(t, x.insert(7, maxDist+2), name)
+	}
 }
 
 // TestIndexGrowsPastLongProbes gives a cache a hash under which many keys
@@ -129,10 +151,7 @@ func TestIndexGrowsPastLongProbes(t *testing.T) {
 	c := New[int, int]()
 	defer c.Close()
 	bad := func(k int) uint64 { return uint64(k)<<48 | uint64(k)<<40 } // one shard; the tag is k<<16|k<<8
-	c.c.hashFn = bad
-	for i := range c.c.shards {
-		c.c.shards[i].hash = bad
-	}
+	setHash(c, bad)
 	const n = 2 * maxDist
 	for k := range n {
 		c.Set(k, k)
