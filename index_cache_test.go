@@ -11,7 +11,6 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
-	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -33,20 +32,6 @@ func TestIndexCollidingTagsPanicBoundedly(t *testing.T) {
 	assert.PanicsWithValue(t, "minicache: internal error: the index cannot place its keys within their probe bound",
 		func() { c.Set(maxDist+1, 0) })
 	assert.LessOrEqual(t, len(c.c.shards[0].index.buckets), 2*64*bucketsFor(maxDist+2))
-}
-
-// TestShardCountHugeCapacity: however large the capacity, New makes no more
-// than maxShards shards (a capacity within maxShardEntries of math.MaxInt
-// once overflowed the count, and 2⁵⁰ asked for 24 million shards, 9 GB
-// before any entry).
-func TestShardCountHugeCapacity(t *testing.T) {
-	for _, capacity := range []int{math.MaxInt, math.MaxInt - maxShardEntries, 1 << 50} {
-		cfg := config{capacity: capacity}
-		n := cfg.shardCount()
-		assert.Equal(t, maxShards, n, "capacity %d", capacity)
-		bytes := uintptr(n) * unsafe.Sizeof(shard[int, int]{})
-		assert.Less(t, bytes, uintptr(1<<20), "%d shards, %d bytes before any entry", n, bytes)
-	}
 }
 
 // TestClearReportsWTinyLFUEntries: Clear reports every entry of a W-TinyLFU

@@ -223,7 +223,11 @@ func TestShardCountLeavesNoShardOverfull(t *testing.T) {
 		{"asked for, too few", config{capacity: 3*maxShardEntries + 1, shards: 2}, 4},
 		{"default", config{capacity: 500 * maxShardEntries}, 500},
 		{"past what 1024 shards hold", config{capacity: 5000 * maxShardEntries}, maxShards},
+		// Once these overflowed the count, or asked for 24 million shards
+		// (9 GB before any entry).
 		{"the largest", config{capacity: math.MaxInt}, maxShards},
+		{"near the largest", config{capacity: math.MaxInt - maxShardEntries}, maxShards},
+		{"2^50", config{capacity: 1 << 50}, maxShards},
 		{"unbounded", config{shards: 3}, 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
