@@ -73,7 +73,7 @@ func newCore[K comparable, V any](cfg *config) *core[K, V] {
 		s.hash = c.hashFn
 		s.capacity = share(cfg.capacity, n, i)
 		if cfg.policy == WTinyLFU {
-			s.order.lfu = &tinyLFU{tags: &s.slab.tags, hits: &s.hits, sizer: sz}
+			s.order.lfu = &tinyLFU{tagOf: s.tagOf, hits: &s.hits, sizer: sz}
 		}
 		s.init()
 	}

@@ -31,7 +31,7 @@ func (l *lru) grow(n, c int) {
 	l.links = l.links[:n]
 }
 
-func (l *lru) insert(i uint32) {
+func (l *lru) insert(i, _ uint32) {
 	l.pushFront(i)
 }
 

@@ -63,12 +63,12 @@ func (o *order) grow(n, c int) {
 	o.lru.grow(n, c)
 }
 
-func (o *order) insert(i uint32) {
+func (o *order) insert(i, tag uint32) {
 	if o.lfu != nil {
-		o.lfu.insert(i)
+		o.lfu.insert(i, tag)
 		return
 	}
-	o.lru.insert(i)
+	o.lru.insert(i, tag)
 }
 
 func (o *order) hit(i uint32) {

@@ -17,8 +17,8 @@ type evictionPolicy interface {
 	// grow makes room for slots below n, reserving room for c; the shard
 	// calls it when its slab gets a new slot.
 	grow(n, c int)
-	// insert adds slot i, a new entry.
-	insert(i uint32)
+	// insert adds slot i, a new entry whose key has the hash tag tag.
+	insert(i, tag uint32)
 	// hit records a read of slot i.
 	hit(i uint32)
 	// update records that slot i got a new value.

@@ -38,7 +38,7 @@ type shard[K comparable, V any] struct {
 
 // init empties s, keeping its configuration and counters.
 func (s *shard[K, V]) init() {
-	s.slab.init(s.capacity, s.bound != nil, s.order.lfu != nil || !hashIsCheap[K]())
+	s.slab.init(s.capacity, s.bound != nil, !hashIsCheap[K]())
 	s.order.init(cap(s.slab.entries))
 	s.order.grow(len(s.slab.entries), cap(s.slab.entries))
 	s.order.resize(s.capacity)
@@ -166,7 +166,7 @@ func (s *shard[K, V]) setLocked(k K, h uint64, i uint32, v V, expire int64, w ui
 	}
 	e := &s.slab.entries[i]
 	e.key, e.value = k, v
-	s.order.insert(i)
+	s.order.insert(i, uint32(h>>32))
 	s.indexSlot(uint32(h>>32), i)
 	s.retime(i, expire)
 	s.setWeight(i, w)

@@ -36,8 +36,14 @@ type tinyLFU struct {
 	links []link
 	state []slotState
 	lists [3]dlist  // the window, probation and protected segments
-	tags  *[]uint32 // the slab's hash tags, which the sketch counts
-	hits  *uint64   // the shard's hit counter: reads towards aging the sketch
+	// tagOf returns the hash tag, which the sketch and the ghosts count, of
+	// the key in a slot: the shard's, kept or hashed again (shard.tagOf).
+	// memo and memoTag are the last slot it was asked for and its answer:
+	// an eviction asks for the loser's tag three times (admit, evicted and
+	// remove), and an integer key's tag is hashed again each time.
+	tagOf         func(uint32) uint32
+	memo, memoTag uint32
+	hits          *uint64 // the shard's hit counter: reads towards aging the sketch
 	// The sketch ages every period accesses (10 per entry, as in TinyLFU):
 	// writes counted here, reads as the growth of *hits since hitsSeen.
 	period, writes int
@@ -106,8 +112,8 @@ const (
 var _ evictionPolicy = (*tinyLFU)(nil)
 
 func (t *tinyLFU) init(size int) {
-	tags, hits, bound, sz := t.tags, t.hits, t.bound, t.sizer
-	*t = tinyLFU{tags: tags, hits: hits, bound: bound, sizer: sz}
+	tagOf, hits, bound, sz := t.tagOf, t.hits, t.bound, t.sizer
+	*t = tinyLFU{tagOf: tagOf, hits: hits, bound: bound, sizer: sz}
 	t.links = make([]link, 1, size)
 	t.state = make([]slotState, 1, size)
 }
@@ -170,16 +176,22 @@ func (t *tinyLFU) moveTo(s segment, i uint32) {
 	t.pushFront(s, i)
 }
 
-func (t *tinyLFU) tag(i uint32) uint32 { return (*t.tags)[i] }
+// tag returns the hash tag of the key in slot i.
+func (t *tinyLFU) tag(i uint32) uint32 {
+	if i != t.memo {
+		t.memo, t.memoTag = i, t.tagOf(i)
+	}
+	return t.memoTag
+}
 
-func (t *tinyLFU) insert(i uint32) {
+func (t *tinyLFU) insert(i, tag uint32) {
+	t.memo, t.memoTag = i, tag // slot i has a new key
 	if !t.bound {
 		// Only a weight bound: size the segments by the entries held.
 		if n := t.len() + 1; n > t.size {
 			t.setSize(max(2*t.size, 64))
 		}
 	}
-	tag := t.tag(i)
 	// A key in both ghosts (evicted from both sides, or a false positive)
 	// votes for the window: on ARC's P3 at 200k entries that hits 59.0%,
 	// casting no vote 58.7%.
@@ -290,6 +302,9 @@ func (t *tinyLFU) remove(i uint32) {
 	}
 	t.links[i] = link{}
 	t.state[i] = 0
+	if t.memo == i {
+		t.memo = 0 // the slot's next key will have another tag
+	}
 }
 
 // frequency estimates how often the key of resident slot i was seen
@@ -367,7 +382,10 @@ func (t *tinyLFU) mainVictim(except uint32) uint32 {
 // purpose; here the sketch counts seeded hashes, so keys cannot be chosen to
 // collide.)
 func (t *tinyLFU) admit(cand, vic uint32) bool {
-	return t.frequency(cand) > t.frequency(vic)
+	// The victim's tag first: a refused candidate, the common loser, then
+	// finds its own in the memo when it is evicted.
+	fv := t.frequency(vic)
+	return t.frequency(cand) > fv
 }
 
 // resize reports the shard's ghost votes to the cache's window sizer every

@@ -215,11 +215,7 @@ func TestWTinyLFUHitsOutliveTheirEntry(t *testing.T) {
 // sevenSlots returns a W-TinyLFU policy of slots 1 to 7, sized for a shard
 // of 100 entries, to drive directly.
 func sevenSlots() *tinyLFU {
-	tags := make([]uint32, 8)
-	for i := range tags {
-		tags[i] = uint32(i) * 0x9e3779b1
-	}
-	p := &tinyLFU{tags: &tags, hits: new(uint64)}
+	p := &tinyLFU{tagOf: func(i uint32) uint32 { return i * 0x9e3779b1 }, hits: new(uint64)}
 	p.init(8)
 	p.grow(8, 8)
 	p.bound = true
@@ -234,7 +230,7 @@ func TestWTinyLFUHitsMarkInsteadOfMoving(t *testing.T) {
 	p := sevenSlots()
 	p.setWindow(0.5)
 	for i := uint32(1); i <= 4; i++ {
-		p.insert(i) // the window, 1 to 4, oldest first
+		p.insert(i, p.tagOf(i)) // the window, 1 to 4, oldest first
 	}
 	list := func(s segment) (l []uint32) {
 		for i := p.lists[s].head; i != 0; i = p.links[i].next {
@@ -267,10 +263,10 @@ func TestWTinyLFUOldestNeverLeavesExceptLast(t *testing.T) {
 	p := sevenSlots()
 	p.setWindow(0.03) // a window of 3
 	for i := uint32(1); i <= 3; i++ {
-		p.insert(i)
+		p.insert(i, p.tagOf(i))
 		p.hit(i)
 	}
-	p.insert(4) // the window passes its oldest, 1, to probation
+	p.insert(4, p.tagOf(4)) // the window passes its oldest, 1, to probation
 	var win []uint32
 	for i := p.lists[window].head; i != 0; i = p.links[i].next {
 		win = append(win, i)
