@@ -35,7 +35,7 @@ import (
 type tinyLFU struct {
 	links []link
 	state []slotState
-	lists [3]dlist  // the window, probation and protected segments
+	lists [3]dlist // the window, probation and protected segments
 	// tagOf returns the hash tag, which the sketch and the ghosts count, of
 	// the key in a slot: the shard's, kept or hashed again (shard.tagOf).
 	// memo and memoTag are the last slot it was asked for and its answer:
