@@ -18,13 +18,13 @@ import (
 // come back, so the policy leans towards LRU where recency wins (a working
 // set that fits) and towards LFU where frequency wins.
 //
-// Its state per slot is a pair of links and a byte holding the slot's
-// segment, a reference mark and its hits since it entered; the sketch and
+// Its state per slot is a node: a pair of links, with the slot's segment,
+// a reference mark and its hits since it entered in their spare bits; the sketch and
 // the ghosts are sized once from the capacity. Every operation is O(1)
 // (amortized for aging and second chances) and allocates nothing; tinyLFU
 // does no locking.
 //
-// A hit writes that byte and nothing else. It counts there, not in the
+// A hit writes its node and nothing else. It counts there, not in the
 // sketch: a sketch block is a cache line of its own, a miss per Get in a
 // large cache. The sketch holds the rest of a key's history: an entry's hits
 // are added to it when the entry leaves, and a resident entry's frequency is
@@ -33,8 +33,7 @@ import (
 // last moved gets a second chance when it comes up for demotion or eviction
 // (see oldest and mainVictim), so no links are written on the read path.
 type tinyLFU struct {
-	links []link
-	state []slotState
+	nodes []node
 	lists [3]dlist // the window, probation and protected segments
 	// tagOf returns the hash tag, which the sketch and the ghosts count, of
 	// the key in a slot: the shard's, kept or hashed again (shard.tagOf).
@@ -68,21 +67,32 @@ type tinyLFU struct {
 // segment says which list of tinyLFU a slot is on.
 type segment uint8
 
-// slotState is a slot's segment (the low two bits), whether it was
-// referenced since it last moved (bit 2), and its accesses (the insert, the
-// reads and the overwrites) since it entered or since the sketch last aged:
-// the high four bits, up to 15.
-type slotState uint8
+// node is a slot's links in its segment's list (slot numbers, 0 for
+// none) and its state, kept in the high bits of the links, which a slot
+// number never reaches (see maxShardEntries): in prev, the slot's segment
+// and whether it was referenced since it last moved; in next, its accesses
+// (the insert, the reads and the overwrites) since it entered or since the
+// sketch last aged, up to 15. Packed so, W-TinyLFU keeps 8 bytes a slot, as
+// LRU does, and a hit's writes stay in the line its links are in.
+type node struct{ prev, next uint32 }
 
 const (
-	segmentMask slotState = 3
-	referenced  slotState = 1 << 2 // read or written since it last moved
-	oneHit      slotState = 1 << 4
-	maxHits     slotState = 15 << 4
+	slotBitsMask = 1<<28 - 1                              // the slot number in prev and next
+	segmentShift = 28                                     // prev's bits 28 and 29: the segment
+	segmentBits  = 3 << segmentShift                      //
+	referenced   = 1 << 30                                // in prev: read or written since it last moved
+	oneHit       = 1 << 28                                // in next: one access; bits 28 to 31 count them
+	hitsBits     = 15 * oneHit                            //
+	_            = uint32(slotBitsMask - maxShardEntries) // slot numbers fit
 )
 
-func (st slotState) segment() segment { return segment(st & segmentMask) }
-func (st slotState) hits() uint64     { return uint64(st >> 4) }
+func (n node) before() uint32      { return n.prev & slotBitsMask }
+func (n node) after() uint32       { return n.next & slotBitsMask }
+func (n node) segment() segment    { return segment(n.prev & segmentBits >> segmentShift) }
+func (n node) referenced() bool    { return n.prev&referenced != 0 }
+func (n node) hits() uint64        { return uint64(n.next >> 28) }
+func (n *node) setBefore(i uint32) { n.prev = n.prev&^slotBitsMask | i }
+func (n *node) setAfter(i uint32)  { n.next = n.next&^slotBitsMask | i }
 
 const (
 	window segment = iota
@@ -90,7 +100,7 @@ const (
 	protected
 )
 
-// dlist is a doubly linked list of slots through tinyLFU.links, from head
+// dlist is a doubly linked list of slots through tinyLFU.nodes, from head
 // (most recent) to tail; slot 0 means none.
 type dlist struct {
 	head, tail uint32
@@ -114,8 +124,7 @@ var _ evictionPolicy = (*tinyLFU)(nil)
 func (t *tinyLFU) init(size int) {
 	tagOf, hits, bound, sz := t.tagOf, t.hits, t.bound, t.sizer
 	*t = tinyLFU{tagOf: tagOf, hits: hits, bound: bound, sizer: sz}
-	t.links = make([]link, 1, size)
-	t.state = make([]slotState, 1, size)
+	t.nodes = make([]node, 1, size)
 }
 
 // setSize sizes the segments and the sketch for a shard of n entries.
@@ -134,37 +143,38 @@ func (t *tinyLFU) setSize(n int) {
 }
 
 func (t *tinyLFU) grow(n, c int) {
-	if n > cap(t.links) {
-		t.links = regrow(t.links, max(n, c))
-		t.state = regrow(t.state, max(n, c))
+	if n > cap(t.nodes) {
+		t.nodes = regrow(t.nodes, max(n, c))
 	}
-	t.links = t.links[:n]
-	t.state = t.state[:n]
+	t.nodes = t.nodes[:n]
 }
 
+// pushFront puts slot i at the head of segment s, keeping its mark and hits.
 func (t *tinyLFU) pushFront(s segment, i uint32) {
 	l := &t.lists[s]
-	t.links[i] = link{prev: 0, next: l.head}
+	nd := &t.nodes[i]
+	nd.prev = nd.prev&referenced | uint32(s)<<segmentShift
+	nd.setAfter(l.head)
 	if l.head != 0 {
-		t.links[l.head].prev = i
+		t.nodes[l.head].setBefore(i)
 	} else {
 		l.tail = i
 	}
 	l.head = i
 	l.len++
-	t.state[i] = t.state[i]&^segmentMask | slotState(s)
 }
 
 func (t *tinyLFU) unlink(i uint32) {
-	l := &t.lists[t.state[i].segment()]
-	p, n := t.links[i].prev, t.links[i].next
+	nd := t.nodes[i]
+	l := &t.lists[nd.segment()]
+	p, n := nd.before(), nd.after()
 	if p != 0 {
-		t.links[p].next = n
+		t.nodes[p].setAfter(n)
 	} else {
 		l.head = n
 	}
 	if n != 0 {
-		t.links[n].prev = p
+		t.nodes[n].setBefore(p)
 	} else {
 		l.tail = p
 	}
@@ -201,7 +211,7 @@ func (t *tinyLFU) insert(i, tag uint32) {
 	case t.ghostMain.has(tag):
 		t.votes--
 	}
-	t.state[i] = oneHit
+	t.nodes[i] = node{next: oneHit}
 	t.access()
 	t.pushFront(window, i)
 	// A window over its target passes its oldest entries to probation.
@@ -229,15 +239,15 @@ func (t *tinyLFU) update(i uint32) {
 // touch records an access to slot i: one more hit, and a mark that it was
 // referenced. Nothing moves: the lists act on the mark when their oldest
 // entries come up for demotion or eviction (see oldest), as CLOCK does, so
-// that a hit writes one byte and no links.
+// that a hit writes its node's state and no links.
 func (t *tinyLFU) touch(i uint32) {
-	old := t.state[i]
-	st := old | referenced
-	if st < maxHits {
-		st += oneHit
+	nd := &t.nodes[i]
+	// A hot entry, marked and at 15 hits, dirties no line.
+	if nd.prev&referenced == 0 {
+		nd.prev |= referenced
 	}
-	if st != old { // a hot entry, marked and at 15 hits, dirties no line
-		t.state[i] = st
+	if nd.next < hitsBits {
+		nd.next += oneHit
 	}
 }
 
@@ -250,12 +260,12 @@ func (t *tinyLFU) oldest(s segment, except uint32) uint32 {
 	l := &t.lists[s]
 	i := l.tail
 	for n := l.len; n > 0 && i != 0; n-- {
-		prev := t.links[i].prev
+		prev := t.nodes[i].before()
 		if i != except {
-			if t.state[i]&referenced == 0 {
+			if !t.nodes[i].referenced() {
 				return i
 			}
-			t.state[i] &^= referenced
+			t.nodes[i].prev &^= referenced
 		}
 		t.moveTo(s, i)
 		i = prev
@@ -263,7 +273,7 @@ func (t *tinyLFU) oldest(s segment, except uint32) uint32 {
 	// Every entry was referenced and has been moved in turn: the list is
 	// in its former order again, its marks cleared but except's.
 	if i = l.tail; i == except && i != 0 {
-		i = t.links[i].prev
+		i = t.nodes[i].before()
 	}
 	return i
 }
@@ -282,10 +292,10 @@ func (t *tinyLFU) access() {
 	if total < t.period {
 		return
 	}
-	for i, st := range t.state {
-		if n := st.hits(); n > 0 {
+	for i, nd := range t.nodes {
+		if n := nd.hits(); n > 0 {
 			t.sk.addN(t.tag(uint32(i)), n)
-			t.state[i] = st &^ maxHits
+			t.nodes[i].next &^= hitsBits
 		}
 	}
 	t.sk.age()
@@ -297,11 +307,10 @@ func (t *tinyLFU) access() {
 // them as the key's history should it come back.
 func (t *tinyLFU) remove(i uint32) {
 	t.unlink(i)
-	if n := t.state[i].hits(); n > 0 {
+	if n := t.nodes[i].hits(); n > 0 {
 		t.sk.addN(t.tag(i), n)
 	}
-	t.links[i] = link{}
-	t.state[i] = 0
+	t.nodes[i] = node{}
 	if t.memo == i {
 		t.memo = 0 // the slot's next key will have another tag
 	}
@@ -310,7 +319,7 @@ func (t *tinyLFU) remove(i uint32) {
 // frequency estimates how often the key of resident slot i was seen
 // recently, 0 to 15: its history in the sketch and its hits since it entered.
 func (t *tinyLFU) frequency(i uint32) uint64 {
-	return min(t.sk.estimate(t.tag(i))+t.state[i].hits(), 15)
+	return min(t.sk.estimate(t.tag(i))+t.nodes[i].hits(), 15)
 }
 
 // victim chooses between the window's oldest entry, the candidate, and the
@@ -342,7 +351,7 @@ func (t *tinyLFU) victim(except uint32) uint32 {
 // probation or protected. Only evictions reach the ghosts: an entry that
 // expires or is deleted would come back no matter how the window was sized.
 func (t *tinyLFU) evicted(i uint32) {
-	if t.state[i].segment() == window {
+	if t.nodes[i].segment() == window {
 		t.ghostWin.add(t.tag(i))
 	} else {
 		t.ghostMain.add(t.tag(i))
@@ -358,15 +367,15 @@ func (t *tinyLFU) mainVictim(except uint32) uint32 {
 	p := &t.lists[probation]
 	for i := p.tail; i != 0; i = p.tail {
 		if i == except {
-			i = t.links[i].prev
+			i = t.nodes[i].before()
 			if i == 0 {
 				break
 			}
 		}
-		if t.state[i]&referenced == 0 {
+		if !t.nodes[i].referenced() {
 			return i
 		}
-		t.state[i] &^= referenced
+		t.nodes[i].prev &^= referenced
 		t.moveTo(protected, i)
 		for t.lists[protected].len > t.prot && t.lists[protected].len > 1 {
 			t.moveTo(probation, t.oldest(protected, i))
@@ -408,7 +417,7 @@ func (t *tinyLFU) setWindow(share float64) {
 
 func (t *tinyLFU) walk(yield func(uint32) bool) {
 	for _, s := range [3]segment{protected, probation, window} {
-		for i := t.lists[s].head; i != 0; i = t.links[i].next {
+		for i := t.lists[s].head; i != 0; i = t.nodes[i].after() {
 			if !yield(i) {
 				return
 			}

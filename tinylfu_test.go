@@ -108,9 +108,9 @@ func TestPropertyWTinyLFU(t *testing.T) {
 						s.mu.Lock()
 						lfu := s.order.lfu
 						ghosts := len(lfu.ghostWin.cur) + len(lfu.ghostWin.prev) + len(lfu.ghostMain.cur) + len(lfu.ghostMain.prev)
-						if len(lfu.sk.table) != sketchWords[i] || ghosts != ghostWords[i] || len(lfu.links) > s.capacity+1 || lfu.len() != s.slab.len {
+						if len(lfu.sk.table) != sketchWords[i] || ghosts != ghostWords[i] || len(lfu.nodes) > s.capacity+1 || lfu.len() != s.slab.len {
 							t.Fatalf("shard %d: policy state out of bounds: sketch %d words, ghosts %d words, %d links, %d listed, %d entries",
-								i, len(lfu.sk.table), ghosts, len(lfu.links), lfu.len(), s.slab.len)
+								i, len(lfu.sk.table), ghosts, len(lfu.nodes), lfu.len(), s.slab.len)
 						}
 						s.mu.Unlock()
 					}
@@ -233,7 +233,7 @@ func TestWTinyLFUHitsMarkInsteadOfMoving(t *testing.T) {
 		p.insert(i, p.tagOf(i)) // the window, 1 to 4, oldest first
 	}
 	list := func(s segment) (l []uint32) {
-		for i := p.lists[s].head; i != 0; i = p.links[i].next {
+		for i := p.lists[s].head; i != 0; i = p.nodes[i].after() {
 			l = append(l, i)
 		}
 		return l
@@ -268,7 +268,7 @@ func TestWTinyLFUOldestNeverLeavesExceptLast(t *testing.T) {
 	}
 	p.insert(4, p.tagOf(4)) // the window passes its oldest, 1, to probation
 	var win []uint32
-	for i := p.lists[window].head; i != 0; i = p.links[i].next {
+	for i := p.lists[window].head; i != 0; i = p.nodes[i].after() {
 		win = append(win, i)
 	}
 	assert.Equal(t, []uint32{4, 3, 2}, win)
