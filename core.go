@@ -2,6 +2,8 @@ package minicache
 
 import (
 	"context"
+	"math/bits"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -26,6 +28,11 @@ type core[K comparable, V any] struct {
 	loadMu      sync.Mutex         // guards closed and the loading.Add calls
 	closed      bool
 	loading     sync.WaitGroup // loader goroutines
+
+	// Hits and misses of optimistic reads, in 1<<(64-readShift) stripes;
+	// nil when the shards take no optimistic reads.
+	reads     []readCounters
+	readShift uint8
 
 	resizeMu sync.Mutex   // serializes SetCapacity calls
 	capacity atomic.Int64 // the bound on entries; 0 = unbounded
@@ -73,9 +80,18 @@ func newCore[K comparable, V any](cfg *config) *core[K, V] {
 		s.hash = c.hashFn
 		s.capacity = share(cfg.capacity, n, i)
 		if cfg.policy == WTinyLFU {
-			s.order.lfu = &tinyLFU{tagOf: s.tagOf, hits: &s.hits, sizer: sz}
+			s.order.lfu = &tinyLFU{tagOf: s.tagOf, hits: &s.lfuHits, sizer: sz}
+			s.optimistic = optimisticReads
 		}
 		s.init()
+	}
+	if optimisticReads && cfg.policy == WTinyLFU {
+		stripes := 8
+		for stripes < 4*runtime.GOMAXPROCS(0) && stripes < 256 {
+			stripes *= 2
+		}
+		c.reads = make([]readCounters, stripes)
+		c.readShift = uint8(64 - bits.TrailingZeros(uint(stripes)))
 	}
 	c.done, c.cancel = context.WithCancel(context.Background())
 	return c
@@ -124,7 +140,7 @@ func (c *core[K, V]) report(r *removals[K, V]) {
 // unlockAndReport unlocks s, reports the removals in r, and makes the other
 // shards honour the weight bound. Every write ends with it.
 func (c *core[K, V]) unlockAndReport(s *shard[K, V], r *removals[K, V]) {
-	s.mu.Unlock()
+	s.unlock()
 	c.report(r)
 	c.fitWeight(s)
 }
@@ -139,9 +155,9 @@ func (c *core[K, V]) setCapacity(n int) {
 		var r removals[K, V]
 		rp := c.recorder(&r)
 		now := moment{clk: &c.clock}
-		s.mu.Lock()
+		s.lock()
 		s.setCapacityLocked(share(n, len(c.shards), i), &now, rp)
-		s.mu.Unlock()
+		s.unlock()
 		c.report(rp)
 	}
 }

@@ -30,7 +30,7 @@ func (c *core[K, V]) clear() {
 		for _, cl := range s.calls {
 			cl.outdated = true
 		}
-		s.mu.Unlock()
+		s.unlock()
 		c.report(rp)
 		if c.onRemove != nil {
 			oldOrder.walk(func(j uint32) bool {
@@ -79,7 +79,7 @@ func (c *core[K, V]) scan(cursor uint64, count int, buf []K) ([]K, uint64) {
 			buf = append(buf, s.slab.entries[next].key)
 			found++
 		}
-		s.mu.Unlock()
+		s.unlock()
 		c.report(rp)
 		if next != 0 {
 			return buf, si<<32 | uint64(next)

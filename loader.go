@@ -28,12 +28,12 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 	now := moment{clk: &c.clock}
 	// The miss and the registration of its load are one critical section,
 	// so a write in between (a removal callback's, say) cannot be lost.
-	s.mu.Lock()
+	s.lock()
 	if i := s.liveLocked(k, h, false, &now, rp); i != 0 {
 		s.order.hit(i)
 		s.hits++
 		v := s.slab.entries[i].value
-		s.mu.Unlock()
+		s.unlock()
 		c.report(rp)
 		return v, nil
 	}
@@ -48,7 +48,7 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 		cl, leader = c.newCall(s, k, ctx), true
 	}
 	cl.waiters++
-	s.mu.Unlock()
+	s.unlock()
 	c.report(rp)
 	if leader && !c.spawnLoad(s, k, h, cl, load) {
 		// The cache is closed and starts no goroutines: load in this one.
@@ -66,12 +66,12 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 		default:
 		}
 	}
-	s.mu.Lock()
+	s.lock()
 	cl.waiters--
 	// An abandoned load stays registered until it returns, so that writes
 	// of k go on marking it outdated; the next caller starts a new one.
 	abandoned := cl.waiters == 0
-	s.mu.Unlock()
+	s.unlock()
 	if abandoned {
 		cl.cancel() // nobody is left to use the value
 	}
@@ -133,7 +133,7 @@ func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[V], v V,
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	s.mu.Lock()
+	s.lock()
 	current := s.calls[k] == cl
 	if current {
 		delete(s.calls, k)

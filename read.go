@@ -3,11 +3,20 @@ package minicache
 import "time"
 
 // The read operations. Each locks the key's shard once; an expired entry
-// it meets is removed under the lock and reported after unlocking.
+// it meets is removed under the lock and reported after unlocking. Get,
+// Peek and TTL take the lock without s.lock: they write nothing an
+// optimistic read looks at, unless they remove an expired entry (see
+// missExpired). A Get tries an optimistic read first where the shard allows
+// one (see tryGet).
 
 func (c *core[K, V]) get(k K) (V, bool) {
 	h := c.hash(k)
 	s := c.shardFor(h)
+	if optimisticReads && s.optimistic {
+		if v, found, ok := c.tryGet(s, k, h); ok {
+			return v, found
+		}
+	}
 	s.mu.Lock()
 	pos, i := s.lookup(k, h, false)
 	if i != 0 {
@@ -32,7 +41,9 @@ func (c *core[K, V]) get(k K) (V, bool) {
 func (c *core[K, V]) missExpired(s *shard[K, V], pos uint64, i uint32, count bool) (V, bool) {
 	var r removals[K, V]
 	rp := c.recorder(&r)
+	s.beginWrite()
 	s.remove(pos, i, CauseExpired, rp)
+	s.endWrite()
 	if count {
 		s.misses++
 	}
@@ -98,11 +109,11 @@ func (c *core[K, V]) getAndExpire(k K, ttl time.Duration) (V, bool) {
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	s.mu.Lock()
+	s.lock()
 	i := s.liveLocked(k, h, false, &now, rp)
 	if i == 0 {
 		s.misses++
-		s.mu.Unlock()
+		s.unlock()
 		c.report(rp)
 		var zero V
 		return zero, false
@@ -112,7 +123,7 @@ func (c *core[K, V]) getAndExpire(k K, ttl time.Duration) (V, bool) {
 	if s.expireLocked(i, ttl, &now, rp) {
 		s.order.hit(i)
 	}
-	s.mu.Unlock()
+	s.unlock()
 	c.report(rp)
 	return v, true
 }

@@ -14,8 +14,15 @@ type shard[K comparable, V any] struct {
 	// shard's own fields: the lock and the counters, so that a Get that
 	// finds its entry already most recently used moves one line between
 	// cores, not two.
-	mu sync.Mutex // guards every field below
+	mu sync.Mutex // guards every field below but seq
 	shardCounters
+	// seq counts the writes to s, optimistic or not, twice each: odd while
+	// one is under way (see lock and tryGet). Kept only when optimistic.
+	seq        atomic.Uint32
+	optimistic bool // Gets try to read without the lock (see tryGet)
+	// lfuHits counts the hits that changed a W-TinyLFU entry's state,
+	// which count towards the aging of its sketch (see tinyLFU.hit).
+	lfuHits uint64
 
 	// A Get reads these and the first fields of slab: the second and
 	// third cache lines (see TestShardLayout).
@@ -33,7 +40,37 @@ type shard[K comparable, V any] struct {
 	bound *weightBound
 	hash  func(K) uint64
 
-	_ [24]byte // rounds the size to 6 cache lines: shards never share one
+	loads, loadErrors uint64 // GetOrLoad's loads that returned a value, and an error
+
+	_ [8]byte // rounds the size to 6 cache lines: shards never share one
+}
+
+// lock locks s for an operation that may write what an optimistic read
+// looks at: its index, its entries, their deadlines or the policy's order.
+func (s *shard[K, V]) lock() {
+	s.mu.Lock()
+	s.beginWrite()
+}
+
+// unlock unlocks s after lock.
+func (s *shard[K, V]) unlock() {
+	s.endWrite()
+	s.mu.Unlock()
+}
+
+// beginWrite and endWrite bracket writes made with s.mu held, so that an
+// optimistic read that overlaps them sees seq change and falls back to the
+// lock. seq is odd between them.
+func (s *shard[K, V]) beginWrite() {
+	if s.optimistic {
+		s.seq.Add(1)
+	}
+}
+
+func (s *shard[K, V]) endWrite() {
+	if s.optimistic {
+		s.seq.Add(1)
+	}
 }
 
 // init empties s, keeping its configuration and counters.

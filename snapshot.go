@@ -239,7 +239,7 @@ func (c *core[K, V]) shardEntries(s *shard[K, V], batch []Entry[K, V], freqs *[]
 		}
 		return true
 	})
-	s.mu.Unlock()
+	s.unlock()
 	c.report(rp)
 	return batch
 }
@@ -249,9 +249,9 @@ func (c *core[K, V]) shardEntries(s *shard[K, V], batch []Entry[K, V], freqs *[]
 func (c *core[K, V]) warm(k K, freq uint8) {
 	h := c.hash(k)
 	s := c.shardFor(h)
-	s.mu.Lock()
+	s.lock()
 	s.order.lfu.sk.addN(uint32(h>>32), uint64(freq))
-	s.mu.Unlock()
+	s.unlock()
 }
 
 // snapshotWriter writes the frames of a snapshot.

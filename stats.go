@@ -44,15 +44,13 @@ func (s *Stats) add(sh *shardCounters) {
 	s.Evictions += sh.evictions
 	s.Expirations += sh.expirations
 	s.Rejections += sh.rejections
-	s.Loads += sh.loads
-	s.LoadErrors += sh.loadErrors
 }
 
 // shardCounters are the counters one shard keeps under its lock: plain
 // increments of fields that the shard's lock already owns, so counting
 // costs no atomic operation and no shared cache line.
 type shardCounters struct {
-	hits, misses, evictions, expirations, rejections, loads, loadErrors uint64
+	hits, misses, evictions, expirations, rejections uint64
 }
 
 func (c *core[K, V]) stats() Stats {
@@ -61,7 +59,13 @@ func (c *core[K, V]) stats() Stats {
 		s := &c.shards[i]
 		s.mu.Lock()
 		st.add(&s.shardCounters)
+		st.Loads += s.loads
+		st.LoadErrors += s.loadErrors
 		s.mu.Unlock()
+	}
+	for i := range c.reads {
+		st.Hits += c.reads[i].hits.Load()
+		st.Misses += c.reads[i].misses.Load()
 	}
 	st.Weight = c.weight.total.Load()
 	return st

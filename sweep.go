@@ -21,7 +21,7 @@ func (c *core[K, V]) eachSettled(f func(*shard[K, V])) int {
 		rp := c.recorder(&r)
 		total += c.lockSettled(s, rp)
 		f(s)
-		s.mu.Unlock()
+		s.unlock()
 		c.report(rp)
 	}
 	return total
@@ -35,13 +35,13 @@ func (c *core[K, V]) eachSettled(f func(*shard[K, V])) int {
 func (c *core[K, V]) lockSettled(s *shard[K, V], r *removals[K, V]) int {
 	total := 0
 	for {
-		s.mu.Lock()
+		s.lock()
 		n, more := s.expireDue(c.clock.now(), expireBatch, r)
 		total += n
 		if !more {
 			return total
 		}
-		s.mu.Unlock()
+		s.unlock()
 		c.report(r)
 		r.reset()
 	}

@@ -42,7 +42,7 @@ type tinyLFU struct {
 	// remove), and an integer key's tag is hashed again each time.
 	tagOf         func(uint32) uint32
 	memo, memoTag uint32
-	hits          *uint64 // the shard's hit counter: reads towards aging the sketch
+	hits          *uint64 // the shard's count of hits towards aging the sketch (see hit)
 	// The sketch ages every period accesses (10 per entry, as in TinyLFU):
 	// writes counted here, reads as the growth of *hits since hitsSeen.
 	period, writes int
@@ -86,11 +86,16 @@ const (
 	_            = uint32(slotBitsMask - maxShardEntries) // slot numbers fit
 )
 
-func (n node) before() uint32      { return n.prev & slotBitsMask }
-func (n node) after() uint32       { return n.next & slotBitsMask }
-func (n node) segment() segment    { return segment(n.prev & segmentBits >> segmentShift) }
-func (n node) referenced() bool    { return n.prev&referenced != 0 }
-func (n node) hits() uint64        { return uint64(n.next >> 28) }
+func (n node) before() uint32   { return n.prev & slotBitsMask }
+func (n node) after() uint32    { return n.next & slotBitsMask }
+func (n node) segment() segment { return segment(n.prev & segmentBits >> segmentShift) }
+func (n node) referenced() bool { return n.prev&referenced != 0 }
+func (n node) hits() uint64     { return uint64(n.next >> 28) }
+
+// saturated reports whether a hit would change nothing: the slot is marked
+// and at its most hits (see touch).
+func (n node) saturated() bool { return n.prev&referenced != 0 && n.next >= hitsBits }
+
 func (n *node) setBefore(i uint32) { n.prev = n.prev&^slotBitsMask | i }
 func (n *node) setAfter(i uint32)  { n.next = n.next&^slotBitsMask | i }
 
@@ -225,10 +230,16 @@ func (t *tinyLFU) len() int {
 	return t.lists[window].len + t.lists[probation].len + t.lists[protected].len
 }
 
-// hit counts towards the sketch's aging through the shard's hit counter,
-// so that a read writes nothing but slot i's byte.
+// hit records a read of slot i. One that changed the slot's state counts
+// towards the sketch's aging, through a counter in the shard's first cache
+// line, which the read's lock has written already; a read that changed
+// nothing (the entry was marked and at its most hits) tells the policy
+// nothing new and does not count, so that it may be served without the
+// lock (see tryGet) and the policy still behave the same.
 func (t *tinyLFU) hit(i uint32) {
-	t.touch(i)
+	if t.touch(i) {
+		*t.hits++
+	}
 }
 
 func (t *tinyLFU) update(i uint32) {
@@ -239,16 +250,20 @@ func (t *tinyLFU) update(i uint32) {
 // touch records an access to slot i: one more hit, and a mark that it was
 // referenced. Nothing moves: the lists act on the mark when their oldest
 // entries come up for demotion or eviction (see oldest), as CLOCK does, so
-// that a hit writes its node's state and no links.
-func (t *tinyLFU) touch(i uint32) {
+// that a hit writes its node's state and no links. It reports whether the
+// state changed: a hot entry, marked and at 15 hits, dirties no line.
+func (t *tinyLFU) touch(i uint32) bool {
 	nd := &t.nodes[i]
-	// A hot entry, marked and at 15 hits, dirties no line.
+	changed := false
 	if nd.prev&referenced == 0 {
 		nd.prev |= referenced
+		changed = true
 	}
 	if nd.next < hitsBits {
 		nd.next += oneHit
+		changed = true
 	}
+	return changed
 }
 
 // oldest returns the least recently used entry of list s other than

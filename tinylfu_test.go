@@ -200,15 +200,27 @@ func TestWTinyLFUHitsOutliveTheirEntry(t *testing.T) {
 	c.Set(1, 1)
 	assert.Equal(t, uint64(6), frequencyOf(c, 1))
 
-	// The sketch ages after 10 accesses per entry of capacity, 100 here,
-	// at the write that ends them; 6 so far. Halving the history (5) and
-	// the hits since (1) apart would leave 2; halved together they leave 3.
-	c.Set(2, 2)
-	for range 100 - 6 - 1 {
-		c.Get(2)
+	// The sketch ages after 10 accesses per entry of capacity, 100 here, at
+	// the write that ends them; 6 so far. The accesses are the writes and
+	// the hits that change their entry: a hit on an entry marked and at 15
+	// hits tells nothing new and does not count. Halving the history (5)
+	// and the hits since (1) apart would leave 2; halved together they
+	// leave 3.
+	c.Set(2, 2) // 7
+	for range 14 {
+		c.Get(2) // 21: key 2 is marked and at 15 hits
+	}
+	for range 200 {
+		c.Get(2) // still 21
+	}
+	for k := 3; k <= 8; k++ {
+		c.Set(k, k) // 27
+	}
+	for n := range 72 {
+		c.Get(3 + n%6) // 99: 12 hits each for 3 to 8
 	}
 	assert.Equal(t, uint64(6), frequencyOf(c, 1), "reads do not age the sketch")
-	c.Set(3, 3)
+	c.Set(9, 9)
 	assert.Equal(t, uint64(3), frequencyOf(c, 1), "the write that ends the period does")
 }
 

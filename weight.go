@@ -117,11 +117,11 @@ func (c *core[K, V]) evictToFit(s *shard[K, V], max uint64) bool {
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	s.mu.Lock()
+	s.lock()
 	for b.total.Load() > max && s.slab.len > 0 {
 		s.evict(&now, rp)
 	}
-	s.mu.Unlock()
+	s.unlock()
 	c.report(rp)
 	return b.total.Load() <= max
 }

@@ -44,7 +44,7 @@ func (c *core[K, V]) set(k K, v V, ttl time.Duration) bool {
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	s.mu.Lock()
+	s.lock()
 	var stored bool
 	if ttl >= 0 { // Set's own case, kept off storeLocked's call on the hot path
 		if ttl == DefaultTTL {
@@ -66,7 +66,7 @@ func (c *core[K, V]) setIf(k K, v V, ttl time.Duration, present bool) bool {
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	s.mu.Lock()
+	s.lock()
 	stored := false
 	if i := s.liveLocked(k, h, true, &now, rp); (i != 0) == present {
 		stored = c.storeLocked(s, k, h, i, v, ttl, w, &now, rp)
@@ -83,7 +83,7 @@ func (c *core[K, V]) setWithDeadline(k K, v V, at time.Time) bool {
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
 	expire, never := c.clockTime(at)
-	s.mu.Lock()
+	s.lock()
 	stored := false
 	if !never && expire <= now.now() {
 		s.dropLocked(k, h, &now, rp)
@@ -100,7 +100,7 @@ func (c *core[K, V]) compute(k K, f func(V, time.Duration, bool) (V, time.Durati
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	s.mu.Lock()
+	s.lock()
 	locked := true
 	defer c.unlockIfPanicked(s, rp, &locked)
 	i := s.liveLocked(k, h, true, &now, rp)
@@ -125,7 +125,7 @@ func (c *core[K, V]) computeIfPresent(k K, f func(V, time.Duration) (V, time.Dur
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	s.mu.Lock()
+	s.lock()
 	locked := true
 	defer c.unlockIfPanicked(s, rp, &locked)
 	var out V
@@ -147,7 +147,7 @@ func (c *core[K, V]) computeIfPresent(k K, f func(V, time.Duration) (V, time.Dur
 // an expired entry.
 func (c *core[K, V]) unlockIfPanicked(s *shard[K, V], r *removals[K, V], locked *bool) {
 	if *locked {
-		s.mu.Unlock()
+		s.unlock()
 		c.report(r)
 	}
 }
@@ -196,11 +196,11 @@ func (c *core[K, V]) delete(k K) bool {
 	s := c.shardFor(h)
 	var r removals[K, V]
 	rp := c.recorder(&r)
-	s.mu.Lock()
+	s.lock()
 	s.invalidateLoad(k)
 	pos, i := s.lookup(k, h, true)
 	if i == 0 {
-		s.mu.Unlock()
+		s.unlock()
 		return false
 	}
 	cause := CauseDeleted
@@ -208,7 +208,7 @@ func (c *core[K, V]) delete(k K) bool {
 		cause = CauseExpired
 	}
 	s.remove(pos, i, cause, rp)
-	s.mu.Unlock()
+	s.unlock()
 	c.report(rp)
 	return cause == CauseDeleted
 }
@@ -219,12 +219,12 @@ func (c *core[K, V]) expire(k K, ttl time.Duration) bool {
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	s.mu.Lock()
+	s.lock()
 	i := s.liveLocked(k, h, false, &now, rp)
 	if i != 0 {
 		s.expireLocked(i, ttl, &now, rp)
 	}
-	s.mu.Unlock()
+	s.unlock()
 	c.report(rp)
 	return i != 0
 }

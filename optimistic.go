@@ -1,0 +1,117 @@
+package minicache
+
+import (
+	"sync/atomic"
+	"unsafe"
+)
+
+// Optimistic reads. Under W-TinyLFU a hit on an entry already marked and
+// at its most hits changes nothing (see tinyLFU.touch), so such a Get needs
+// no lock: it reads the shard as a sequence lock's reader does, and writes
+// no cache line that another core reads, while a Get that locks its shard
+// writes the lock's line, which moves to whichever core took it last.
+//
+// A writer bumps the shard's seq before and after its writes (shard.lock,
+// beginWrite). tryGet reads seq, then the index, the entry and its state
+// without the lock, then seq again: if seq was even and has not moved, no
+// write overlapped the reads and what they saw is what a locked read
+// would have. Otherwise, and whenever the hit has something to write (the
+// entry's mark or hit count, an expired entry to remove), it gives up and
+// the caller takes the lock. It copies values without dereferencing them
+// until seq has vouched for them: a slice's header before indexing it
+// (bounds are checked against the copy), a key before comparing it (a torn
+// string or interface could send the comparison to memory it does not
+// own), a value only to return it.
+//
+// The reads race with the writers in the sense of the Go memory model,
+// which the validation makes harmless given two properties of the gc
+// compiler on amd64: a plain load is never moved across an atomic one, and
+// the processor keeps loads in order. optimisticReads is therefore false on
+// other architectures (arm64 may perform a load after a later acquiring
+// one) and under the race detector, which would rightly report the races;
+// there every Get locks. Tests without -race cover this path (see
+// .ci/run).
+
+// readCounters counts the hits and misses of optimistic reads, which may
+// not write their shard. A goroutine counts in the stripe that its stack's
+// address picks, so that goroutines on different cores seldom share one
+// and each stripe's line mostly stays with one core; the counts are exact,
+// as atomic adds.
+type readCounters struct {
+	hits, misses atomic.Uint64
+	_            [112]byte // a stripe a pair of cache lines (adjacent-line prefetch)
+}
+
+// readStripe returns the stripe of the calling goroutine.
+func (c *core[K, V]) readStripe() *readCounters {
+	var here byte
+	sp := uint64(uintptr(unsafe.Pointer(&here))) >> 13 // stacks start at 8 KiB
+	return &c.reads[(sp*0x9e3779b97f4a7c15)>>c.readShift]
+}
+
+// tryGet is Get without the lock, for a shard that keeps seq. ok reports
+// whether it could answer; v and found are the answer.
+func (c *core[K, V]) tryGet(s *shard[K, V], k K, h uint64) (v V, found, ok bool) {
+	seq := s.seq.Load()
+	x, entries, expires, nodes := s.index, s.slab.entries, s.slab.expires, s.order.lfu.nodes
+	if seq&1 != 0 || s.seq.Load() != seq {
+		return v, false, false // a write is under way, or came
+	}
+	tag := uint32(h >> 32)
+	n := uint64(len(x.buckets))
+	mask, step, dmask := x.slotMask, x.step(), x.distMask()
+	want := x.key(tag)
+	pos := x.home(tag)
+	for range maxDist + 1 {
+		if pos >= n {
+			return v, false, false
+		}
+		b := x.buckets[pos]
+		if b == 0 || b&dmask < want&dmask {
+			break // absent
+		}
+		if b&^mask != want {
+			want += step
+			if pos++; pos == n {
+				pos = 0
+			}
+			continue
+		}
+		i := b & mask
+		if int(i) >= len(entries) || int(i) >= len(nodes) {
+			return v, false, false
+		}
+		e := &entries[i]
+		key := e.key
+		if s.seq.Load() != seq {
+			return v, false, false
+		}
+		if key != k {
+			want += step
+			if pos++; pos == n {
+				pos = 0
+			}
+			continue
+		}
+		var at int64
+		if expires != nil {
+			if int(i) >= len(expires) {
+				return v, false, false
+			}
+			at = expires[i]
+		}
+		v = e.value
+		state := nodes[i]
+		if s.seq.Load() != seq || !state.saturated() || at != 0 && at <= c.clock.now() {
+			var zero V
+			return zero, false, false
+		}
+		c.readStripe().hits.Add(1)
+		return v, true, true
+	}
+	if s.seq.Load() != seq {
+		return v, false, false
+	}
+	c.readStripe().misses.Add(1)
+	return v, false, true
+}
