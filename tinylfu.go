@@ -79,10 +79,10 @@ type node struct{ prev, next uint32 }
 const (
 	slotBitsMask = 1<<28 - 1                              // the slot number in prev and next
 	segmentShift = 28                                     // prev's bits 28 and 29: the segment
-	segmentBits  = 3 << segmentShift                      //
+	segmentBits  = 3 << segmentShift                      // the segment's bits in prev
 	referenced   = 1 << 30                                // in prev: read or written since it last moved
 	oneHit       = 1 << 28                                // in next: one access; bits 28 to 31 count them
-	hitsBits     = 15 * oneHit                            //
+	hitsBits     = 15 * oneHit                            // the hits' bits in next: 15 hits
 	_            = uint32(slotBitsMask - maxShardEntries) // slot numbers fit
 )
 
