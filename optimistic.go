@@ -49,13 +49,15 @@ func (c *core[K, V]) readStripe() *readCounters {
 	return &c.reads[(sp*0x9e3779b97f4a7c15)>>c.readShift]
 }
 
-// tryGet is Get without the lock, for a shard that keeps seq. ok reports
-// whether it could answer; v and found are the answer.
-func (c *core[K, V]) tryGet(s *shard[K, V], k K, h uint64) (v V, found, ok bool) {
+// tryGet is Get without the lock, for a shard that keeps seq. It takes the
+// lock when it must: to record a hit that has something to write, and then
+// finds the entry where it saw it if seq says nothing was written since,
+// or when a write overlapped its reads.
+func (c *core[K, V]) tryGet(s *shard[K, V], k K, h uint64) (v V, found bool) {
 	seq := s.seq.Load()
 	x, entries, expires, nodes := s.index, s.slab.entries, s.slab.expires, s.order.lfu.nodes
 	if seq&1 != 0 || s.seq.Load() != seq {
-		return v, false, false // a write is under way, or came
+		return c.getLocked(s, k, h) // a write is under way, or came
 	}
 	tag := uint32(h >> 32)
 	n := uint64(len(x.buckets))
@@ -64,7 +66,7 @@ func (c *core[K, V]) tryGet(s *shard[K, V], k K, h uint64) (v V, found, ok bool)
 	pos := x.home(tag)
 	for range maxDist + 1 {
 		if pos >= n {
-			return v, false, false
+			return c.getLocked(s, k, h)
 		}
 		b := x.buckets[pos]
 		if b == 0 || b&dmask < want&dmask {
@@ -79,12 +81,12 @@ func (c *core[K, V]) tryGet(s *shard[K, V], k K, h uint64) (v V, found, ok bool)
 		}
 		i := b & mask
 		if int(i) >= len(entries) || int(i) >= len(nodes) {
-			return v, false, false
+			return c.getLocked(s, k, h)
 		}
 		e := &entries[i]
 		key := e.key
 		if s.seq.Load() != seq {
-			return v, false, false
+			return c.getLocked(s, k, h)
 		}
 		if key != k {
 			want += step
@@ -96,22 +98,39 @@ func (c *core[K, V]) tryGet(s *shard[K, V], k K, h uint64) (v V, found, ok bool)
 		var at int64
 		if expires != nil {
 			if int(i) >= len(expires) {
-				return v, false, false
+				return c.getLocked(s, k, h)
 			}
 			at = expires[i]
 		}
 		v = e.value
 		state := nodes[i]
-		if s.seq.Load() != seq || !state.saturated() || at != 0 && at <= c.clock.now() {
-			var zero V
-			return zero, false, false
+		if s.seq.Load() != seq || at != 0 && at <= c.clock.now() {
+			return c.getLocked(s, k, h)
+		}
+		if !state.saturated() {
+			return c.hitLocked(s, k, h, i, seq)
 		}
 		c.readStripe().hits.Add(1)
-		return v, true, true
+		return v, true
 	}
 	if s.seq.Load() != seq {
-		return v, false, false
+		return c.getLocked(s, k, h)
 	}
 	c.readStripe().misses.Add(1)
-	return v, false, true
+	return v, false
+}
+
+// hitLocked records, under the lock, the hit on slot i that tryGet found
+// at seq, unless a write came since: then it looks k up again.
+func (c *core[K, V]) hitLocked(s *shard[K, V], k K, h uint64, i, seq uint32) (V, bool) {
+	s.mu.Lock()
+	if s.seq.Load() != seq {
+		s.mu.Unlock()
+		return c.getLocked(s, k, h)
+	}
+	v := s.slab.entries[i].value
+	s.order.hit(i)
+	s.hits++
+	s.mu.Unlock()
+	return v, true
 }

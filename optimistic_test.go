@@ -96,6 +96,9 @@ func TestOptimisticReadsSeeWholeWrites(t *testing.T) {
 	for i := range c.c.reads {
 		optimistic += c.c.reads[i].hits.Load() + c.c.reads[i].misses.Load()
 	}
+	for i := range c.c.shards {
+		assert.Zero(t, c.c.shards[i].seq.Load()%2, "shard %d: seq odd with no write under way", i)
+	}
 	t.Logf("%d gets, %d answered without the lock", gets.Load(), optimistic)
 	if optimisticReads {
 		require.Greater(t, optimistic, gets.Load()/10, "optimistic reads hardly ran")

@@ -20,9 +20,13 @@ const (
 	// working set exceeds the cache, and leans towards LRU where it fits. A
 	// hit moves nothing: it marks its entry and counts it, and the segments
 	// act on the mark, as CLOCK does, when the entry comes up for eviction,
-	// so a read writes less than under LRU. A candidate refused admission
-	// is evicted: the removal callback sees it with [CauseEvicted] and
-	// [Stats.Evictions] counts it.
+	// so a read writes less than under LRU. A hit on an entry already
+	// marked and at its most hits (15 since it entered or the frequency
+	// sketch last aged) changes nothing, and on amd64 (without the race
+	// detector) such a Get takes no lock: it reads the shard optimistically
+	// and writes no memory another core reads, so reads of hot keys scale
+	// with cores. A candidate refused admission is evicted: the removal
+	// callback sees it with [CauseEvicted] and [Stats.Evictions] counts it.
 	WTinyLFU
 )
 

@@ -13,10 +13,13 @@ func (c *core[K, V]) get(k K) (V, bool) {
 	h := c.hash(k)
 	s := c.shardFor(h)
 	if optimisticReads && s.optimistic {
-		if v, found, ok := c.tryGet(s, k, h); ok {
-			return v, found
-		}
+		return c.tryGet(s, k, h)
 	}
+	return c.getLocked(s, k, h)
+}
+
+// getLocked is get under s's lock.
+func (c *core[K, V]) getLocked(s *shard[K, V], k K, h uint64) (V, bool) {
 	s.mu.Lock()
 	pos, i := s.lookup(k, h, false)
 	if i != 0 {
