@@ -51,15 +51,21 @@ func (g *ghost) add(tag uint32) {
 	g.n++
 }
 
-// has reports whether the key with hash tag tag is remembered.
+// has reports whether the key with hash tag tag is remembered. It stops at
+// the first bit that neither generation has set, as most keys asked about
+// were never added.
 func (g *ghost) has(tag uint32) bool {
 	h := ghostHash(tag)
 	inCur, inPrev := true, true
 	for range 3 {
 		b := g.bit(h)
-		inCur = inCur && g.cur[b/64]&(1<<(b%64)) != 0
-		inPrev = inPrev && g.prev[b/64]&(1<<(b%64)) != 0
+		w, m := b/64, uint64(1)<<(b%64)
+		inCur = inCur && g.cur[w]&m != 0
+		inPrev = inPrev && g.prev[w]&m != 0
+		if !inCur && !inPrev {
+			return false
+		}
 		h = h>>21 | h<<43
 	}
-	return inCur || inPrev
+	return true
 }
