@@ -22,17 +22,18 @@ type core[K comparable, V any] struct {
 	bound    *weightBound             // nil when entries are not weighed
 	policy   Policy
 
+	// Hits and misses of optimistic reads, in 1<<(64-readShift) stripes;
+	// nil when the shards take no optimistic reads. Read-only once set, as
+	// the fields above: the stripes are written, not the slice.
+	reads     []readCounters
+	readShift uint8
+
 	done        context.Context    // canceled by close
 	cancel      context.CancelFunc // cancels done
 	janitorDone chan struct{}      // closed when the janitor returns; nil without one
 	loadMu      sync.Mutex         // guards closed and the loading.Add calls
 	closed      bool
 	loading     sync.WaitGroup // loader goroutines
-
-	// Hits and misses of optimistic reads, in 1<<(64-readShift) stripes;
-	// nil when the shards take no optimistic reads.
-	reads     []readCounters
-	readShift uint8
 
 	resizeMu sync.Mutex   // serializes SetCapacity calls
 	capacity atomic.Int64 // the bound on entries; 0 = unbounded

@@ -7,9 +7,10 @@ import (
 
 // Optimistic reads. Under W-TinyLFU a hit on an entry already marked and
 // at its most hits changes nothing (see tinyLFU.touch), so such a Get needs
-// no lock: it reads the shard as a sequence lock's reader does, and writes
-// no cache line that another core reads, while a Get that locks its shard
-// writes the lock's line, which moves to whichever core took it last.
+// no lock: it reads the shard as a sequence lock's reader does and writes
+// none of the shard's cache lines (only its goroutine's stripe of the read
+// counters), while a Get that locks its shard writes the lock's line, which
+// moves to whichever core took it last.
 //
 // A writer bumps the shard's seq before and after its writes (shard.lock,
 // beginWrite). tryGet reads seq, then the index, the entry and its state
@@ -45,7 +46,7 @@ type readCounters struct {
 // readStripe returns the stripe of the calling goroutine.
 func (c *core[K, V]) readStripe() *readCounters {
 	var here byte
-	sp := uint64(uintptr(unsafe.Pointer(&here))) >> 13 // stacks start at 8 KiB
+	sp := uint64(uintptr(unsafe.Pointer(&here))) >> 11 // stacks start at 2 KiB or more
 	return &c.reads[(sp*0x9e3779b97f4a7c15)>>c.readShift]
 }
 
@@ -121,10 +122,16 @@ func (c *core[K, V]) tryGet(s *shard[K, V], k K, h uint64) (v V, found bool) {
 }
 
 // hitLocked records, under the lock, the hit on slot i that tryGet found
-// at seq, unless a write came since: then it looks k up again.
+// at seq, unless a write came since or the entry has expired meanwhile:
+// then it looks k up again.
 func (c *core[K, V]) hitLocked(s *shard[K, V], k K, h uint64, i, seq uint32) (V, bool) {
 	s.mu.Lock()
 	if s.seq.Load() != seq {
+		s.mu.Unlock()
+		return c.getLocked(s, k, h)
+	}
+	if at := s.slab.expire(i); at != 0 && at <= c.clock.now() {
+		// It expired while this waited for the lock: getLocked removes it.
 		s.mu.Unlock()
 		return c.getLocked(s, k, h)
 	}

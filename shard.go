@@ -10,14 +10,20 @@ import (
 // expiry index. Methods whose names end in Locked, and all the helpers below
 // them, must be called with mu held.
 type shard[K comparable, V any] struct {
-	// Every operation writes the first cache line, and only it among the
-	// shard's own fields: the lock and the counters, so that a Get that
-	// finds its entry already most recently used moves one line between
-	// cores, not two.
+	// Every operation that takes the lock writes the first cache line, and
+	// only it among the shard's own fields: the lock and the counters, so
+	// that a Get that finds its entry already most recently used moves one
+	// line between cores, not two. (A Get that takes no lock, see tryGet,
+	// writes none of the shard's lines.)
 	mu sync.Mutex // guards every field below but seq
 	shardCounters
-	// seq counts the writes to s, optimistic or not, twice each: odd while
-	// one is under way (see lock and tryGet). Kept only when optimistic.
+	// seq counts the operations that may write what an optimistic read
+	// looks at, twice each: odd while one is under way (see lock and
+	// tryGet). Kept only when optimistic. A locked Get's hit is not one of
+	// them though it writes its entry's node: it only sets the mark and
+	// raises the hit count, towards the state (marked, 15 hits) in which an
+	// optimistic read answers, so a read that sees it half written either
+	// takes the lock or sees the state it is reaching.
 	seq        atomic.Uint32
 	optimistic bool // Gets try to read without the lock (see tryGet)
 	// lfuHits counts the hits that changed a W-TinyLFU entry's state,
@@ -46,7 +52,8 @@ type shard[K comparable, V any] struct {
 }
 
 // lock locks s for an operation that may write what an optimistic read
-// looks at: its index, its entries, their deadlines or the policy's order.
+// looks at: its index, its entries, their deadlines or the policy's order
+// (all but a hit's mark and count, see seq).
 func (s *shard[K, V]) lock() {
 	s.mu.Lock()
 	s.beginWrite()
@@ -274,9 +281,9 @@ func (s *shard[K, V]) removeSlot(i uint32, cause RemovalCause, r *removals[K, V]
 }
 
 // tagOf returns the tag, the upper half of the hash, of the key in slot i:
-// from the slab when it keeps tags (for W-TinyLFU, whose sketch counts
-// them, and for keys whose hash reads memory, see hashIsCheap), by hashing
-// the key otherwise, which saves 4 bytes an entry.
+// from the slab when it keeps tags (for keys whose hash reads memory, see
+// hashIsCheap), by hashing the key otherwise, which saves 4 bytes an entry.
+// The index and W-TinyLFU's sketch and ghosts use it.
 func (s *shard[K, V]) tagOf(i uint32) uint32 {
 	if s.slab.tags != nil {
 		return s.slab.tags[i]

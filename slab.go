@@ -17,10 +17,10 @@ type slab[K comparable, V any] struct {
 	// weights[i] is the weight of entries[i]; nil unless the cache weighs
 	// entries.
 	weights []uint64
-	// tags[i] is the upper half of the hash of entries[i].key, for a policy
-	// that counts keys by it (W-TinyLFU) and for keys that cost a trip to
-	// memory to hash again; nil otherwise, and then the key is hashed again
-	// when its tag is needed (see shard.tagOf).
+	// tags[i] is the upper half of the hash of entries[i].key, for keys that
+	// cost a trip to memory to hash again (see hashIsCheap); nil otherwise,
+	// and then the key is hashed again when its tag is needed (see
+	// shard.tagOf), by the index and by W-TinyLFU alike.
 	tags  []uint32
 	used  []uint64 // bit i is set while slot i holds an entry
 	free  []uint32 // slots to reuse, most recently freed last

@@ -44,7 +44,8 @@ type tinyLFU struct {
 	memo, memoTag uint32
 	hits          *uint64 // the shard's count of hits towards aging the sketch (see hit)
 	// The sketch ages every period accesses (10 per entry, as in TinyLFU):
-	// writes counted here, reads as the growth of *hits since hitsSeen.
+	// writes counted here, and hits that changed their entry's state as the
+	// growth of *hits since hitsSeen (see hit).
 	period, writes int
 	hitsSeen       uint64
 	sk             sketch  // recent frequency of keys
@@ -294,7 +295,7 @@ func (t *tinyLFU) oldest(s segment, except uint32) uint32 {
 }
 
 // access counts a write towards the sketch's aging period, of which the
-// shard's hits are the rest. At its end the hits of the resident entries
+// hits that changed their entry's state are the rest (see hit). At its end the hits of the resident entries
 // join the sketch, as those of departed entries did, and every count of the
 // sketch halves: the sketch is then what it would be had every hit been
 // counted in it. Only writes end a period, so a run of reads longer than
