@@ -214,22 +214,29 @@ func TestExpiryHeapProperty(t *testing.T) {
 // past that a shard holds maxShardEntries (see setLocked), and New never
 // allocates more than maxShards shards, whatever the capacity.
 func TestShardCountLeavesNoShardOverfull(t *testing.T) {
-	for _, tc := range []struct {
+	type row struct {
 		name   string
 		cfg    config
 		shards int
-	}{
+	}
+	rows := []row{
 		{"asked for, enough", config{capacity: maxShardEntries, shards: 1}, 1},
 		{"asked for, too few", config{capacity: 3*maxShardEntries + 1, shards: 2}, 4},
-		{"default", config{capacity: 500 * maxShardEntries}, 500},
-		{"past what 1024 shards hold", config{capacity: 5000 * maxShardEntries}, maxShards},
-		// Once these overflowed the count, or asked for 24 million shards
-		// (9 GB before any entry).
-		{"the largest", config{capacity: math.MaxInt}, maxShards},
-		{"near the largest", config{capacity: math.MaxInt - maxShardEntries}, maxShards},
-		{"2^50", config{capacity: 1 << 50}, maxShards},
 		{"unbounded", config{shards: 3}, 3},
-	} {
+	}
+	if math.MaxInt > 1<<32 { // capacities an int of 32 bits cannot hold
+		most, one := uint64(maxShardEntries), uint64(1) // variables: no constant overflows
+		rows = append(rows,
+			row{"default", config{capacity: int(500 * most)}, 500},
+			row{"past what 1024 shards hold", config{capacity: int(5000 * most)}, maxShards},
+			// Once these overflowed the count, or asked for 24 million
+			// shards (9 GB before any entry).
+			row{"the largest", config{capacity: math.MaxInt}, maxShards},
+			row{"near the largest", config{capacity: math.MaxInt - maxShardEntries}, maxShards},
+			row{"2^50", config{capacity: int(one << 50)}, maxShards},
+		)
+	}
+	for _, tc := range rows {
 		t.Run(tc.name, func(t *testing.T) {
 			n := tc.cfg.shardCount()
 			assert.Equal(t, tc.shards, n)

@@ -317,7 +317,7 @@ func (sw *snapshotWriter[K, V]) flush() error {
 	if sw.count == 0 {
 		return nil
 	}
-	if len(sw.payload) > maxFrame {
+	if uint64(len(sw.payload)) > maxFrame {
 		return fmt.Errorf("minicache: an entry of %d bytes is too large for a snapshot", len(sw.payload))
 	}
 	b := append(sw.frame[:0], 'E')
@@ -464,7 +464,7 @@ func (sr *snapshotReader) entries() ([]byte, uint64, error) {
 	}
 	switch {
 	case n > maxFrame:
-		return nil, 0, sr.fail(fmt.Sprintf("frame of %d bytes, more than the limit of %d", n, maxFrame))
+		return nil, 0, sr.fail(fmt.Sprintf("frame of %d bytes, more than the limit of %d", n, uint64(maxFrame)))
 	case count == 0 || count > n/3: // an entry takes at least 3 bytes
 		return nil, 0, sr.fail(fmt.Sprintf("frame of %d bytes cannot hold %d entries", n, count))
 	}
