@@ -13,7 +13,7 @@ import (
 // moves to whichever core took it last.
 //
 // A writer bumps the shard's seq before and after its writes (shard.lock,
-// beginWrite). tryGet reads seq, then the index, the entry and its state
+// shard.bump). tryGet reads seq, then the index, the entry and its state
 // without the lock, then seq again: if seq was even and has not moved, no
 // write overlapped the reads and what they saw is what a locked read
 // would have. Otherwise, and whenever the hit has something to write (the
@@ -64,61 +64,56 @@ func (c *core[K, V]) tryGet(s *shard[K, V], k K, h uint64) (v V, found bool) {
 	n := uint64(len(x.buckets))
 	mask, step, dmask := x.slotMask, x.step(), x.distMask()
 	want := x.key(tag)
-	pos := x.home(tag)
+	pos := x.home(tag) // below n: x's header is whole
+	var i uint32       // k's slot; 0 while not found
 	for range maxDist + 1 {
-		if pos >= n {
-			return c.getLocked(s, k, h)
-		}
 		b := x.buckets[pos]
 		if b == 0 || b&dmask < want&dmask {
 			break // absent
 		}
-		if b&^mask != want {
-			want += step
-			if pos++; pos == n {
-				pos = 0
+		if b&^mask == want {
+			j := b & mask
+			if int(j) >= len(entries) || int(j) >= len(nodes) {
+				return c.getLocked(s, k, h)
 			}
-			continue
+			key := entries[j].key
+			if s.seq.Load() != seq {
+				return c.getLocked(s, k, h)
+			}
+			if key == k {
+				i = j
+				break
+			}
 		}
-		i := b & mask
-		if int(i) >= len(entries) || int(i) >= len(nodes) {
-			return c.getLocked(s, k, h)
+		want += step
+		if pos++; pos == n {
+			pos = 0
 		}
-		e := &entries[i]
-		key := e.key
+	}
+	if i == 0 {
 		if s.seq.Load() != seq {
 			return c.getLocked(s, k, h)
 		}
-		if key != k {
-			want += step
-			if pos++; pos == n {
-				pos = 0
-			}
-			continue
-		}
-		var at int64
-		if expires != nil {
-			if int(i) >= len(expires) {
-				return c.getLocked(s, k, h)
-			}
-			at = expires[i]
-		}
-		v = e.value
-		state := nodes[i]
-		if s.seq.Load() != seq || at != 0 && at <= c.clock.now() {
+		c.readStripe().misses.Add(1)
+		return v, false
+	}
+	var at int64
+	if expires != nil {
+		if int(i) >= len(expires) {
 			return c.getLocked(s, k, h)
 		}
-		if !state.saturated() {
-			return c.hitLocked(s, k, h, i, seq)
-		}
-		c.readStripe().hits.Add(1)
-		return v, true
+		at = expires[i]
 	}
-	if s.seq.Load() != seq {
+	v = entries[i].value
+	state := nodes[i]
+	if s.seq.Load() != seq || at != 0 && at <= c.clock.now() {
 		return c.getLocked(s, k, h)
 	}
-	c.readStripe().misses.Add(1)
-	return v, false
+	if !state.saturated() {
+		return c.hitLocked(s, k, h, i, seq)
+	}
+	c.readStripe().hits.Add(1)
+	return v, true
 }
 
 // hitLocked records, under the lock, the hit on slot i that tryGet found

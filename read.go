@@ -45,9 +45,9 @@ func (c *core[K, V]) getLocked(s *shard[K, V], k K, h uint64) (V, bool) {
 func (c *core[K, V]) missExpired(s *shard[K, V], pos uint64, i uint32, count bool) (V, bool) {
 	var r removals[K, V]
 	rp := c.recorder(&r)
-	s.beginWrite()
+	s.bump()
 	s.remove(pos, i, CauseExpired, rp)
-	s.endWrite()
+	s.bump()
 	if count {
 		s.misses++
 	}

@@ -56,25 +56,19 @@ type shard[K comparable, V any] struct {
 // (all but a hit's mark and count, see seq).
 func (s *shard[K, V]) lock() {
 	s.mu.Lock()
-	s.beginWrite()
+	s.bump()
 }
 
 // unlock unlocks s after lock.
 func (s *shard[K, V]) unlock() {
-	s.endWrite()
+	s.bump()
 	s.mu.Unlock()
 }
 
-// beginWrite and endWrite bracket writes made with s.mu held, so that an
-// optimistic read that overlaps them sees seq change and falls back to the
-// lock. seq is odd between them.
-func (s *shard[K, V]) beginWrite() {
-	if s.optimistic {
-		s.seq.Add(1)
-	}
-}
-
-func (s *shard[K, V]) endWrite() {
+// bump, called before and after writes made with s.mu held, makes an
+// optimistic read that overlaps them see seq change and fall back to the
+// lock. seq is odd between the two calls.
+func (s *shard[K, V]) bump() {
 	if s.optimistic {
 		s.seq.Add(1)
 	}

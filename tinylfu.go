@@ -95,7 +95,7 @@ func (n node) hits() uint64     { return uint64(n.next >> 28) }
 
 // saturated reports whether a hit would change nothing: the slot is marked
 // and at its most hits (see touch).
-func (n node) saturated() bool { return n.prev&referenced != 0 && n.next >= hitsBits }
+func (n node) saturated() bool { return n.referenced() && n.next >= hitsBits }
 
 func (n *node) setBefore(i uint32) { n.prev = n.prev&^slotBitsMask | i }
 func (n *node) setAfter(i uint32)  { n.next = n.next&^slotBitsMask | i }
@@ -255,16 +255,14 @@ func (t *tinyLFU) update(i uint32) {
 // state changed: a hot entry, marked and at 15 hits, dirties no line.
 func (t *tinyLFU) touch(i uint32) bool {
 	nd := &t.nodes[i]
-	changed := false
-	if nd.prev&referenced == 0 {
-		nd.prev |= referenced
-		changed = true
+	if nd.saturated() {
+		return false
 	}
+	nd.prev |= referenced
 	if nd.next < hitsBits {
 		nd.next += oneHit
-		changed = true
 	}
-	return changed
+	return true
 }
 
 // oldest returns the least recently used entry of list s other than
