@@ -285,3 +285,31 @@ func TestLoaderErrorAfterCloseRunsInCaller(t *testing.T) {
 	})
 	assert.EqualError(t, err, "boom")
 }
+
+// A replacement that grows an entry past the weight bound reclaims an
+// expired entry before it evicts a live one, even when the heap's earliest
+// deadline is a stale one of the slot being replaced (found by
+// TestPropertyOneShard in CI: the search for expired entries stopped at it).
+func TestGrowingReplacementReclaimsExpiredBeforeEvicting(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		opt, removed := recorder[string, int]()
+		c := New[string, int](WithShards(1), WithMaxWeight(3),
+			WithWeigher(func(_ string, v int) uint64 { return uint64(v) }), opt)
+		defer c.Close()
+		c.Set("live", 1)
+		c.SetWithTTL("gone", 1, time.Millisecond)
+		c.Delete("gone")                               // leaves a stale deadline
+		c.Set("grows", 1)                              // in the slot "gone" freed
+		c.SetWithTTL("expires", 1, 2*time.Millisecond) // behind the stale deadline
+		time.Sleep(10 * time.Millisecond)
+		removed() // forget the Delete
+
+		c.Set("grows", 2) // weight 1+1+1 → 1+2+1: over the bound by one
+		assert.Equal(t, []record[string, int]{
+			{"grows", 1, CauseReplaced},
+			{"expires", 1, CauseExpired},
+		}, removed())
+		_, ok := c.Get("live")
+		assert.True(t, ok, "a live entry was evicted while an expired one stayed")
+	})
+}

@@ -361,20 +361,29 @@ func (s *shard[K, V]) evictExcept(keep uint32, now *moment, r *removals[K, V]) b
 }
 
 // expireOne removes one entry other than slot keep whose deadline is at or
-// before now, if any.
+// before now, if any. A deadline of keep's on top of the heap, stale or
+// current, is stepped over rather than taken as the end of the search: the
+// expired entries below it are still there to reclaim.
 func (s *shard[K, V]) expireOne(now int64, keep uint32, r *removals[K, V]) bool {
-	for len(s.expiry) > 0 {
+	var spared deadline
+	found := false
+	for !found && len(s.expiry) > 0 && s.expiry.peek().at <= now {
 		d := s.expiry.peek()
-		if d.at > now || d.idx == keep {
-			return false
-		}
 		s.expiry.pop()
-		if s.slab.expire(d.idx) == d.at {
+		switch {
+		case s.slab.expire(d.idx) != d.at:
+			// Stale: dropped, as it would be anyway.
+		case d.idx == keep:
+			spared = d
+		default:
 			s.removeSlot(d.idx, CauseExpired, r)
-			return true
+			found = true
 		}
 	}
-	return false
+	if spared.idx != 0 {
+		s.expiry.push(spared)
+	}
+	return found
 }
 
 // expireDue removes entries whose deadlines are at or before now, looking
