@@ -323,6 +323,28 @@ func BenchmarkLarge(b *testing.B) {
 	}
 	b.Run("Get", func(b *testing.B) { each(b, func(k string) { c.Get(k) }) })
 	b.Run("ComputeIfPresent", func(b *testing.B) { each(b, func(k string) { c.ComputeIfPresent(k, incr) }) })
+	// Batches of 16 Gets, as a pipeline or an MGET makes them, with and
+	// without a Prefetch of the batch first.
+	batch := func(b *testing.B, prefetch bool) {
+		b.ReportAllocs()
+		var ks [16]string
+		i := 0
+		for b.Loop() {
+			for j := range ks {
+				ks[j] = keys[order[(i+j)%len(order)]]
+			}
+			i += len(ks)
+			if prefetch {
+				c.Prefetch(ks[:]...)
+			}
+			for _, k := range ks {
+				c.Get(k)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(len(ks)*b.N), "ns/key")
+	}
+	b.Run("Get16", func(b *testing.B) { batch(b, false) })
+	b.Run("PrefetchGet16", func(b *testing.B) { batch(b, true) })
 }
 
 // BenchmarkWTinyLFU measures the hot paths under WithPolicy(WTinyLFU), to

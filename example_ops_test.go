@@ -229,3 +229,26 @@ func ExampleWithPolicy() {
 	// lru keeps at least 45 of 50 hot keys: false
 	// w-tinylfu keeps at least 45 of 50 hot keys: true
 }
+
+// Prefetch before a batch of operations on keys that may not be in the
+// CPU's caches, such as the keys of an MGET: their trips to memory then
+// overlap.
+func ExampleCache_Prefetch() {
+	c := minicache.New[string, string]()
+	defer c.Close()
+	c.Set("user:1", "ada")
+	c.Set("user:2", "grace")
+
+	batch := []string{"user:1", "user:2", "user:3"}
+	c.Prefetch(batch...) // a hint: changes nothing, counts nothing
+	for _, k := range batch {
+		v, ok := c.Get(k)
+		fmt.Println(k, v, ok)
+	}
+	fmt.Println(c.Stats().Hits, c.Stats().Misses)
+	// Output:
+	// user:1 ada true
+	// user:2 grace true
+	// user:3  false
+	// 2 1
+}

@@ -64,6 +64,12 @@ func hashIsCheap[K comparable]() bool {
 	return false
 }
 
+// stringKeys reports whether K's values are strings, whose bytes sit
+// behind the first word of the key (see prefetch).
+func stringKeys[K comparable]() bool {
+	return reflect.TypeFor[K]().Kind() == reflect.String
+}
+
 // mix is a bijective 64-bit finalizer (the one of MurmurHash3): every input
 // bit affects every output bit, so sequential integer keys spread evenly
 // over shards and buckets.

@@ -74,8 +74,21 @@ func (s *shard[K, V]) bump() {
 	}
 }
 
+// reshape, called before and after a change of s's arrays with s.mu held
+// (a slice header that prefetch copies without the lock: the index's, the
+// slab's, the order's), makes seq odd in between, so that prefetch sees it
+// change and does not read through a torn header. An optimistic shard's
+// seq is odd for the whole of every write already.
+func (s *shard[K, V]) reshape() {
+	if !s.optimistic {
+		s.seq.Add(1)
+	}
+}
+
 // init empties s, keeping its configuration and counters.
 func (s *shard[K, V]) init() {
+	s.reshape()
+	defer s.reshape()
 	s.slab.init(s.capacity, s.bound != nil, !hashIsCheap[K]())
 	s.order.init(cap(s.slab.entries))
 	s.order.grow(len(s.slab.entries), cap(s.slab.entries))
@@ -198,9 +211,16 @@ func (s *shard[K, V]) setLocked(k K, h uint64, i uint32, v V, expire int64, w ui
 			return true
 		}
 	}
+	reshaping := s.slab.full()
+	if reshaping {
+		s.reshape()
+	}
 	i, appended := s.slab.alloc(uint32(h >> 32))
 	if appended {
 		s.order.grow(len(s.slab.entries), cap(s.slab.entries))
+	}
+	if reshaping {
+		s.reshape()
 	}
 	e := &s.slab.entries[i]
 	e.key, e.value = k, v
@@ -233,7 +253,13 @@ func (s *shard[K, V]) retime(i uint32, expire int64) {
 	if old != 0 {
 		s.expiring-- // its deadline in the heap is stale from now on
 	}
-	s.slab.setExpire(i, expire)
+	if s.slab.expires == nil {
+		s.reshape()
+		s.slab.setExpire(i, expire)
+		s.reshape()
+	} else {
+		s.slab.setExpire(i, expire)
+	}
 	if expire != 0 {
 		s.expiring++
 		s.expiry.push(deadline{at: expire, idx: i})
@@ -307,6 +333,8 @@ func (s *shard[K, V]) indexSlot(tag, i uint32) {
 // that dozens of keys share their hash's upper half: a broken hash, and
 // rebuildIndex panics rather than allocate on.
 func (s *shard[K, V]) rebuildIndex(size int) {
+	s.reshape()
+	defer s.reshape()
 	for {
 		if s.fillIndex(size) {
 			return

@@ -87,6 +87,11 @@ func (l *slab[K, V]) alloc(tag uint32) (i uint32, appended bool) {
 	return i, appended
 }
 
+// full reports whether the next alloc grows the arrays.
+func (l *slab[K, V]) full() bool {
+	return len(l.free) == 0 && len(l.entries) == cap(l.entries)
+}
+
 // grow doubles the capacity of the arrays, but never beyond what limit
 // entries need, so a full bounded cache holds no spare slots.
 func (l *slab[K, V]) grow() {

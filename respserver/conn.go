@@ -32,6 +32,11 @@ type conn struct {
 	runN    uint64
 	pending int64 // commands read since the server's total was last updated
 
+	// ahead is how many bytes of the buffered input prefetchAhead has
+	// scanned and not yet read; keys is its scratch.
+	ahead int
+	keys  []string
+
 	// heldDeadline is set while a read deadline bounds the arrival of a
 	// command that holds bytes of the budget (see heldReadTimeout).
 	heldDeadline bool
@@ -93,7 +98,14 @@ func (c *conn) serve() {
 				c.nc.SetReadDeadline(time.Now().Add(d))
 			}
 		}
+		c.prefetchAhead()
+		before := c.r.br.Buffered()
 		args, err := c.r.readCommand()
+		if after := c.r.br.Buffered(); after <= before {
+			c.consumed(before - after)
+		} else {
+			c.consumed(-1)
+		}
 		if err != nil {
 			if errors.Is(err, errOverBudget) {
 				c.endCommand()

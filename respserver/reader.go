@@ -65,6 +65,13 @@ func newReader(r io.Reader, size int, maxBulk int64) *reader {
 // can wait for the replies of the pipelined commands behind it.
 func (r *reader) buffered() bool { return r.br.Buffered() > 0 }
 
+// peekBuffered returns the input waiting in the buffer without consuming
+// it, valid until the next read.
+func (r *reader) peekBuffered() []byte {
+	b, _ := r.br.Peek(r.br.Buffered())
+	return b
+}
+
 // readCommand returns the next command's arguments, valid until the next
 // call. An empty array or a blank inline line is skipped, as Redis does. The
 // error is a *protocolError for a malformed frame, or the I/O error.

@@ -1,0 +1,165 @@
+package minicache
+
+import "unsafe"
+
+// Prefetch starts loading into the CPU's caches what operations on keys
+// will read: each key's bucket in the index, its entry, its place in the
+// eviction order and, for string keys, the key's bytes. A lookup in a
+// cache larger than the CPU's caches waits for several trips to memory one
+// after the other; Prefetch makes the trips of many keys at once, so that
+// a batch of operations that follows it (an MSET, a pipeline of GETs) waits
+// for memory about once instead of once per key. bench/resp.sh measures
+// MSET of 1M keys 1.4 times as fast with it.
+//
+// Prefetch is only a hint. It changes nothing, counts nothing, takes no
+// lock and costs a few nanoseconds a key; keys it cannot place (a shard
+// being resized, a key absent) are skipped, and what it loaded may be
+// evicted from the CPU's caches again before it is used. It does its work
+// on amd64 and nothing elsewhere or under the race detector.
+func (c *Cache[K, V]) Prefetch(keys ...K) {
+	if !prefetching {
+		return
+	}
+	for len(keys) > 0 {
+		n := min(len(keys), prefetchBatch)
+		c.c.prefetch(keys[:n])
+		keys = keys[n:]
+	}
+}
+
+// prefetchBatch is how many keys prefetch handles at once: more loads than
+// a core keeps in flight, few enough to keep their state on the stack.
+const prefetchBatch = 16
+
+// prefetch runs three rounds over keys, each issuing the prefetches of one
+// step of the lookup, so that the trips to memory of all keys overlap: the
+// home buckets; then, from the buckets, each entry, its order links or
+// node, its weight and deadline; then, from those, the LRU neighbours a
+// move to the front rewrites and a string key's bytes.
+//
+// It reads the shards without their locks, as tryGet does, and validates
+// each slice header it copies with the shard's seq, which is odd while a
+// write is under way in an optimistic shard and while any shard changes its
+// arrays (see shard.reshape). What it reads through a validated copy is in
+// bounds, and the copy keeps the array alive; it may be stale, which only
+// makes a prefetch useless. A key's bytes are only prefetched, never read,
+// and a prefetch of any address never faults.
+func (c *core[K, V]) prefetch(keys []K) {
+	var (
+		hs    [prefetchBatch]uint64
+		seqs  [prefetchBatch]uint32
+		xs    [prefetchBatch]index // the validated index of each key's shard; nil buckets: skipped
+		slots [prefetchBatch]uint32
+		links [prefetchBatch][]link
+		ents  [prefetchBatch]*entry[K, V]
+		addrs [4 * prefetchBatch]uintptr
+	)
+	strs := stringKeys[K]()
+	n := 0
+	for j, k := range keys {
+		h := c.hash(k)
+		s := c.shardFor(h)
+		seq := s.seq.Load()
+		x := s.index
+		if seq&1 != 0 || s.seq.Load() != seq {
+			continue
+		}
+		hs[j], seqs[j], xs[j] = h, seq, x
+		addrs[n] = uintptr(unsafe.Pointer(&x.buckets[x.home(uint32(h>>32))]))
+		n++
+	}
+	prefetchMany(addrs[:n])
+
+	n = 0
+	for j := range keys {
+		x := &xs[j]
+		if x.buckets == nil {
+			continue
+		}
+		i := x.probe(uint32(hs[j] >> 32))
+		if i == 0 {
+			continue
+		}
+		s := c.shardFor(hs[j])
+		entries, expires, weights := s.slab.entries, s.slab.expires, s.slab.weights
+		lk, nodes := s.order.links, []node(nil)
+		if s.order.lfu != nil {
+			nodes = s.order.lfu.nodes
+		}
+		if s.seq.Load() != seqs[j] || int(i) >= len(entries) {
+			continue
+		}
+		e := &entries[i]
+		ents[j], slots[j] = e, i
+		addrs[n] = uintptr(unsafe.Pointer(e))
+		n++
+		if int(i) < len(lk) {
+			links[j] = lk
+			addrs[n] = uintptr(unsafe.Pointer(&lk[i]))
+			n++
+		}
+		if int(i) < len(nodes) {
+			addrs[n] = uintptr(unsafe.Pointer(&nodes[i]))
+			n++
+		}
+		if int(i) < len(weights) {
+			addrs[n] = uintptr(unsafe.Pointer(&weights[i]))
+			n++
+		}
+		if int(i) < len(expires) {
+			addrs[n] = uintptr(unsafe.Pointer(&expires[i]))
+			n++
+		}
+		if n > len(addrs)-4 {
+			prefetchMany(addrs[:n])
+			n = 0
+		}
+	}
+	prefetchMany(addrs[:n])
+
+	n = 0
+	for j := range keys {
+		e := ents[j]
+		if e == nil {
+			continue
+		}
+		if lk := links[j]; lk != nil {
+			l := lk[slots[j]]
+			if int(l.prev) < len(lk) && int(l.next) < len(lk) {
+				addrs[n] = uintptr(unsafe.Pointer(&lk[l.prev]))
+				addrs[n+1] = uintptr(unsafe.Pointer(&lk[l.next]))
+				n += 2
+			}
+		}
+		if strs {
+			// The first word of a string is its data pointer; it may be
+			// torn from a concurrent write, and is only prefetched.
+			addrs[n] = *(*uintptr)(unsafe.Pointer(&e.key))
+			n++
+		}
+	}
+	prefetchMany(addrs[:n])
+}
+
+// probe returns the slot of the first bucket within a few of tag's home
+// whose fingerprint is tag's, or 0: where the entry of a key with that tag
+// most likely is. x is a copy that no write changes.
+func (x *index) probe(tag uint32) uint32 {
+	mask, step, dmask := x.slotMask, x.step(), x.distMask()
+	want := x.key(tag)
+	pos, n := x.home(tag), uint64(len(x.buckets))
+	for range 8 {
+		b := x.buckets[pos]
+		if b == 0 || b&dmask < want&dmask {
+			return 0
+		}
+		if b&^mask == want {
+			return b & mask
+		}
+		want += step
+		if pos++; pos == n {
+			pos = 0
+		}
+	}
+	return 0
+}

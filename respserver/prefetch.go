@@ -1,0 +1,132 @@
+package respserver
+
+import (
+	"unsafe"
+
+	"github.com/minicache/minicache/internal/command"
+)
+
+// prefetchKeys is the most keys one scan collects: enough for a pipeline of
+// 16 commands or an MSET of 10 pairs and the commands behind it.
+const prefetchKeys = 32
+
+// prefetchAhead hands the cache the keys of the commands waiting whole in
+// the input buffer, before the first of them runs, so that their trips to
+// memory overlap instead of following one another (see
+// minicache.Cache.Prefetch): a pipeline or an MSET of keys that are not in
+// the CPU's caches then waits for memory about once. It scans again only
+// once the commands it scanned have been read; c.ahead counts the bytes
+// of them still buffered.
+func (c *conn) prefetchAhead() {
+	if c.ahead > 0 {
+		return
+	}
+	keys, n := scanKeys(c.keys[:0], c.r.peekBuffered())
+	c.ahead = n
+	if len(keys) > 1 { // one key alone gains nothing from the overlap
+		c.s.cache.Prefetch(keys...)
+	}
+	clear(keys) // they point into the input buffer
+	c.keys = keys[:0]
+}
+
+// consumed records that a command took n bytes of the buffered input, or
+// that the buffer was refilled (n < 0), which ends what prefetchAhead
+// scanned.
+func (c *conn) consumed(n int) {
+	if n < 0 {
+		c.ahead = 0
+		return
+	}
+	c.ahead -= n
+}
+
+// scanKeys appends to keys the keys of the whole commands at the start of
+// b, RESP arrays of bulk strings, stopping at the first command that is
+// incomplete, inline, malformed or empty, or whose keys would not all fit
+// in prefetchKeys (unless it is the first: then its first keys are taken). It returns the
+// keys, which point into b, and how many bytes of b the commands scanned
+// take. It reads b only; the reader reports any error when it gets there.
+func scanKeys(keys []string, b []byte) ([]string, int) {
+	done := 0
+	for len(b) > done && b[done] == '*' && len(keys) < prefetchKeys {
+		pos := done
+		n, ok := scanNumber(b, &pos)
+		if !ok || n <= 0 {
+			break
+		}
+		var s *spec
+		start := len(keys)
+		whole := true
+		for i := range int(n) {
+			if pos >= len(b) || b[pos] != '$' {
+				whole = false
+				break
+			}
+			l, ok := scanNumber(b, &pos)
+			if !ok || l < 0 || int64(len(b)-pos) < l+2 {
+				whole = false
+				break
+			}
+			arg := b[pos : pos+int(l)]
+			pos += int(l) + 2
+			if i == 0 {
+				if s = lookup(table, arg); s == nil || s.first == 0 {
+					s = nil
+				}
+				continue
+			}
+			if s != nil && isKey(s, i, int(n)) && len(keys) < prefetchKeys {
+				keys = append(keys, unsafe.String(unsafe.SliceData(arg), len(arg)))
+			}
+		}
+		if !whole {
+			keys = keys[:start]
+			break
+		}
+		if s != nil && done > 0 && len(keys)-start < keyCount(s, int(n)) {
+			keys = keys[:start] // cut by the limit: left whole to the next scan
+			break
+		}
+		done = pos
+	}
+	return keys, done
+}
+
+// scanNumber reads the number after the type byte at b[*pos] up to its
+// "\r\n", moving *pos past them.
+func scanNumber(b []byte, pos *int) (int64, bool) {
+	i := *pos + 1
+	for j := i; j+1 < len(b) && j-i <= 20; j++ {
+		if b[j] == '\r' && b[j+1] == '\n' {
+			n, ok := command.ParseInt(b[i:j])
+			*pos = j + 2
+			return n, ok
+		}
+	}
+	return 0, false
+}
+
+// lastKey returns the index of the last key of a call of s with n
+// arguments, counting the name.
+func lastKey(s *spec, n int) int {
+	if s.last < 0 {
+		return n + s.last
+	}
+	return s.last
+}
+
+// isKey reports whether argument i of a call of s with n arguments is a
+// key.
+func isKey(s *spec, i, n int) bool {
+	return s.first > 0 && i >= s.first && i <= lastKey(s, n) && (i-s.first)%max(s.step, 1) == 0
+}
+
+// keyCount returns how many keys a call of s with n arguments has.
+func keyCount(s *spec, n int) int {
+	last := lastKey(s, n)
+	if last < s.first {
+		return 0
+	}
+	return (last-s.first)/max(s.step, 1) + 1
+}

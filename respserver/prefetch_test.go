@@ -1,0 +1,124 @@
+package respserver
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// resp encodes commands as RESP arrays, each given as space-separated
+// words.
+func resp(cmds ...string) string {
+	var b strings.Builder
+	for _, c := range cmds {
+		b.Write(encodeArgs(strings.Fields(c)...))
+	}
+	return b.String()
+}
+
+func encodeArgs(args ...string) []byte {
+	var b bytes.Buffer
+	b.WriteString("*" + itoa(len(args)) + "\r\n")
+	for _, a := range args {
+		b.WriteString("$" + itoa(len(a)) + "\r\n" + a + "\r\n")
+	}
+	return b.Bytes()
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	var d []byte
+	for ; n > 0; n /= 10 {
+		d = append([]byte{byte('0' + n%10)}, d...)
+	}
+	return string(d)
+}
+
+func TestScanKeys(t *testing.T) {
+	many := "MSET"
+	var manyKeys []string
+	for i := range 40 {
+		many += " k" + itoa(i) + " v"
+		if i < prefetchKeys {
+			manyKeys = append(manyKeys, "k"+itoa(i))
+		}
+	}
+	tests := []struct {
+		name  string
+		input string
+		keys  []string
+		done  int // bytes scanned; -1: all of input
+	}{
+		{"pipeline", resp("GET a", "SET b 1", "incr c", "PING", "GET d"), []string{"a", "b", "c", "d"}, -1},
+		{"MSET keys, not values", resp("MSET a 1 b 2 c 3"), []string{"a", "b", "c"}, -1},
+		{"MGET and DEL", resp("MGET a b", "DEL c d e"), []string{"a", "b", "c", "d", "e"}, -1},
+		{"unknown command", resp("NOSUCH a b", "GET c"), []string{"c"}, -1},
+		{"container command", resp("CLIENT SETNAME x", "GET c"), []string{"c"}, -1},
+		{"incomplete frame", resp("GET a") + "*2\r\n$3\r\nGET\r\n$1\r\n", []string{"a"}, len(resp("GET a"))},
+		{"inline command", resp("GET a") + "GET b\r\n" + resp("GET c"), []string{"a"}, len(resp("GET a"))},
+		{"empty array", resp("GET a") + "*0\r\n" + resp("GET c"), []string{"a"}, len(resp("GET a"))},
+		{"malformed count", "*x\r\n" + resp("GET a"), nil, 0},
+		{"first command over the limit", resp(many, "GET z"), manyKeys, len(resp(many))},
+		{"later command over the limit", resp("GET a", many), []string{"a"}, len(resp("GET a"))},
+		{"nothing", "", nil, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			keys, done := scanKeys(nil, []byte(tt.input))
+			if tt.done < 0 {
+				tt.done = len(tt.input)
+			}
+			assert.Equal(t, tt.keys, keys)
+			assert.Equal(t, tt.done, done)
+		})
+	}
+}
+
+// FuzzScanKeys checks scanKeys against the reader: the bytes it reports
+// scanned are whole commands, and its keys are, in order, the key
+// arguments of those commands as the reader parses them (all of them,
+// unless the first command alone has more than prefetchKeys).
+func FuzzScanKeys(f *testing.F) {
+	for _, s := range []string{
+		resp("GET a", "SET b 1", "MSET c 1 d 2"), resp("MGET a b c") + "*2\r\n$3\r\nGET", "*1\r\n$-1\r\n",
+		"GET a\r\n", "*2\r\n$3\r\nget\r\n$3\r\na\r\n\r\n", resp("DEL a b", "EXISTS c", "PING"),
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		keys, done := scanKeys(nil, data)
+		require.LessOrEqual(t, done, len(data))
+		require.LessOrEqual(t, len(keys), prefetchKeys)
+		r := newReader(bytes.NewReader(data[:done]), 64, 1<<30)
+		var want []string
+		for {
+			args, err := r.readCommand()
+			if err != nil {
+				break
+			}
+			s := lookup(table, args[0])
+			if s == nil || s.first == 0 {
+				continue
+			}
+			for i := range args {
+				if isKey(s, i, len(args)) {
+					want = append(want, string(args[i]))
+				}
+			}
+		}
+		require.Zero(t, r.br.Buffered(), "scanned bytes left unread: not whole commands")
+		if len(want) > prefetchKeys {
+			want = want[:prefetchKeys] // the first command alone is over the limit
+		}
+		if len(want) == 0 {
+			require.Empty(t, keys)
+			return
+		}
+		require.Equal(t, want, keys)
+	})
+}
