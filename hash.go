@@ -64,10 +64,11 @@ func hashIsCheap[K comparable]() bool {
 	return false
 }
 
-// stringKeys reports whether K's values are strings, whose bytes sit
-// behind the first word of the key (see prefetch).
-func stringKeys[K comparable]() bool {
-	return reflect.TypeFor[K]().Kind() == reflect.String
+// dataFirst reports whether a T's first word points to its data, as a
+// string's and a slice's do (see prefetch).
+func dataFirst[T any]() bool {
+	k := reflect.TypeFor[T]().Kind()
+	return k == reflect.String || k == reflect.Slice
 }
 
 // mix is a bijective 64-bit finalizer (the one of MurmurHash3): every input

@@ -4,7 +4,7 @@ import "unsafe"
 
 // Prefetch starts loading into the CPU's caches what operations on keys
 // will read: each key's bucket in the index, its entry, its place in the
-// eviction order and, for string keys, the key's bytes. A lookup in a
+// eviction order and the bytes of a string or slice key and value. A lookup in a
 // cache larger than the CPU's caches waits for several trips to memory one
 // after the other; Prefetch makes the trips of many keys at once, so that
 // a batch of operations that follows it (an MSET, a pipeline of GETs) waits
@@ -35,7 +35,8 @@ const prefetchBatch = 16
 // step of the lookup, so that the trips to memory of all keys overlap: the
 // home buckets; then, from the buckets, each entry, its order links or
 // node, its weight and deadline; then, from those, the LRU neighbours a
-// move to the front rewrites and a string key's bytes.
+// move to the front rewrites and the bytes of a string or slice key and
+// value.
 //
 // It reads the shards without their locks, as tryGet does, and validates
 // each slice header it copies with the shard's seq, which is odd while a
@@ -54,7 +55,7 @@ func (c *core[K, V]) prefetch(keys []K) {
 		ents  [prefetchBatch]*entry[K, V]
 		addrs [4 * prefetchBatch]uintptr
 	)
-	strs := stringKeys[K]()
+	keyData, valueData := dataFirst[K](), dataFirst[V]()
 	n := 0
 	for j, k := range keys {
 		h := c.hash(k)
@@ -89,6 +90,10 @@ func (c *core[K, V]) prefetch(keys []K) {
 		if s.seq.Load() != seqs[j] || int(i) >= len(entries) {
 			continue
 		}
+		if n > len(addrs)-5 { // room for this key's five
+			prefetchMany(addrs[:n])
+			n = 0
+		}
 		e := &entries[i]
 		ents[j], slots[j] = e, i
 		addrs[n] = uintptr(unsafe.Pointer(e))
@@ -110,10 +115,6 @@ func (c *core[K, V]) prefetch(keys []K) {
 			addrs[n] = uintptr(unsafe.Pointer(&expires[i]))
 			n++
 		}
-		if n > len(addrs)-4 {
-			prefetchMany(addrs[:n])
-			n = 0
-		}
 	}
 	prefetchMany(addrs[:n])
 
@@ -131,10 +132,14 @@ func (c *core[K, V]) prefetch(keys []K) {
 				n += 2
 			}
 		}
-		if strs {
-			// The first word of a string is its data pointer; it may be
-			// torn from a concurrent write, and is only prefetched.
+		// The first word of a string or a slice is its data pointer; it
+		// may be torn from a concurrent write, and is only prefetched.
+		if keyData {
 			addrs[n] = *(*uintptr)(unsafe.Pointer(&e.key))
+			n++
+		}
+		if valueData {
+			addrs[n] = *(*uintptr)(unsafe.Pointer(&e.value))
 			n++
 		}
 	}

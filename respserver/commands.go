@@ -1,6 +1,7 @@
 package respserver
 
 import (
+	"bytes"
 	"strings"
 	"time"
 )
@@ -78,10 +79,30 @@ func lookup(m map[string]*spec, name []byte) *spec {
 	return m[string(low)]
 }
 
+// specCache remembers the last command name looked up and its spec: a
+// pipeline mostly repeats one command, and comparing its name costs less
+// than folding its case and hashing it again.
+type specCache struct {
+	name []byte
+	s    *spec
+}
+
+// find is lookup(table, name) through the cache.
+func (c *specCache) find(name []byte) *spec {
+	if c.s != nil && bytes.Equal(name, c.name) {
+		return c.s
+	}
+	s := lookup(table, name)
+	if s != nil && len(name) <= 32 {
+		c.name, c.s = append(c.name[:0], name...), s
+	}
+	return s
+}
+
 // exec runs one command: it finds it, checks its arity and the client's
 // authentication in Redis's order, and calls its handler.
 func (c *conn) exec(args [][]byte) {
-	s := lookup(table, args[0])
+	s := c.specs.find(args[0])
 	if s == nil {
 		c.w.error(unknownCommand(args))
 		return

@@ -36,6 +36,7 @@ type conn struct {
 	// scanned and not yet read; keys is its scratch.
 	ahead int
 	keys  []string
+	specs specCache // the last command's spec, for exec and prefetchAhead
 
 	// heldDeadline is set while a read deadline bounds the arrival of a
 	// command that holds bytes of the budget (see heldReadTimeout).

@@ -21,7 +21,7 @@ func (c *conn) prefetchAhead() {
 	if c.ahead > 0 {
 		return
 	}
-	keys, n := scanKeys(c.keys[:0], c.r.peekBuffered())
+	keys, n := scanKeys(c.keys[:0], c.r.peekBuffered(), &c.specs)
 	c.ahead = n
 	if len(keys) > 1 { // one key alone gains nothing from the overlap
 		c.s.cache.Prefetch(keys...)
@@ -47,7 +47,8 @@ func (c *conn) consumed(n int) {
 // in prefetchKeys (unless it is the first: then its first keys are taken). It returns the
 // keys, which point into b, and how many bytes of b the commands scanned
 // take. It reads b only; the reader reports any error when it gets there.
-func scanKeys(keys []string, b []byte) ([]string, int) {
+// specs finds the commands' specs.
+func scanKeys(keys []string, b []byte, specs *specCache) ([]string, int) {
 	done := 0
 	for len(b) > done && b[done] == '*' && len(keys) < prefetchKeys {
 		pos := done
@@ -71,7 +72,7 @@ func scanKeys(keys []string, b []byte) ([]string, int) {
 			arg := b[pos : pos+int(l)]
 			pos += int(l) + 2
 			if i == 0 {
-				if s = lookup(table, arg); s == nil || s.first == 0 {
+				if s = specs.find(arg); s == nil || s.first == 0 {
 					s = nil
 				}
 				continue

@@ -69,7 +69,7 @@ func TestScanKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			keys, done := scanKeys(nil, []byte(tt.input))
+			keys, done := scanKeys(nil, []byte(tt.input), &specCache{})
 			if tt.done < 0 {
 				tt.done = len(tt.input)
 			}
@@ -91,7 +91,7 @@ func FuzzScanKeys(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		keys, done := scanKeys(nil, data)
+		keys, done := scanKeys(nil, data, &specCache{})
 		require.LessOrEqual(t, done, len(data))
 		require.LessOrEqual(t, len(keys), prefetchKeys)
 		r := newReader(bytes.NewReader(data[:done]), 64, 1<<30)
