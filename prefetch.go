@@ -16,16 +16,30 @@ import "unsafe"
 // being resized, a key absent) are skipped, and what it loaded may be
 // evicted from the CPU's caches again before it is used. It does its work
 // on amd64 and nothing elsewhere or under the race detector.
-func (c *Cache[K, V]) Prefetch(keys ...K) {
+//
+// It returns how many of the keys it found and started to load: 0 where it
+// does nothing, when none of the keys is in the cache, and when the cache
+// is small enough to stay in the CPU's caches (an index of fewer than
+// 2^15 buckets in all, about 23,000 entries), where there is nothing to
+// gain. A caller may prefetch less often while it returns 0, as
+// respserver does.
+func (c *Cache[K, V]) Prefetch(keys ...K) int {
 	if !prefetching {
-		return
+		return 0
 	}
+	found := 0
 	for len(keys) > 0 {
 		n := min(len(keys), prefetchBatch)
-		c.c.prefetch(keys[:n])
+		found += c.c.prefetch(keys[:n])
 		keys = keys[n:]
 	}
+	return found
 }
+
+// prefetchMinBuckets is the size of index, over all shards, below which
+// prefetch does not bother: the cache then fits in the CPU's caches. Tests
+// lower it.
+var prefetchMinBuckets = 1 << 15
 
 // prefetchBatch is how many keys prefetch handles at once: more loads than
 // a core keeps in flight, few enough to keep their state on the stack.
@@ -45,7 +59,7 @@ const prefetchBatch = 16
 // bounds, and the copy keeps the array alive; it may be stale, which only
 // makes a prefetch useless. A key's bytes are only prefetched, never read,
 // and a prefetch of any address never faults.
-func (c *core[K, V]) prefetch(keys []K) {
+func (c *core[K, V]) prefetch(keys []K) (found int) {
 	var (
 		hs    [prefetchBatch]uint64
 		seqs  [prefetchBatch]uint32
@@ -62,7 +76,7 @@ func (c *core[K, V]) prefetch(keys []K) {
 		s := c.shardFor(h)
 		seq := s.seq.Load()
 		x := s.index
-		if seq&1 != 0 || s.seq.Load() != seq {
+		if seq&1 != 0 || s.seq.Load() != seq || len(x.buckets)*len(c.shards) < prefetchMinBuckets {
 			continue
 		}
 		hs[j], seqs[j], xs[j] = h, seq, x
@@ -96,6 +110,7 @@ func (c *core[K, V]) prefetch(keys []K) {
 		}
 		e := &entries[i]
 		ents[j], slots[j] = e, i
+		found++
 		addrs[n] = uintptr(unsafe.Pointer(e))
 		n++
 		if int(i) < len(lk) {
@@ -144,6 +159,7 @@ func (c *core[K, V]) prefetch(keys []K) {
 		}
 	}
 	prefetchMany(addrs[:n])
+	return found
 }
 
 // probe returns the slot of the first bucket within a few of tag's home

@@ -18,6 +18,7 @@ import (
 // the contents, the recency order, the statistics and the weight as they
 // were, and leaves every shard's seq even.
 func TestPrefetchChangesNothing(t *testing.T) {
+	defer prefetchSmall()()
 	for _, p := range []Policy{LRU, WTinyLFU} {
 		t.Run(p.String(), func(t *testing.T) {
 			c := New[string, int](WithPolicy(p), WithShards(4), WithCapacity(300),
@@ -121,6 +122,7 @@ func TestReshapeLeavesSeqEven(t *testing.T) {
 // on amd64 Prefetch does its work here (elsewhere it returns at once), and a
 // read through a torn slice header would fault or index out of range.
 func TestPrefetchRacesWrites(t *testing.T) {
+	defer prefetchSmall()()
 	for _, p := range []Policy{LRU, WTinyLFU} {
 		t.Run(p.String(), func(t *testing.T) {
 			c := New[string, int](WithPolicy(p), WithShards(2))
@@ -163,4 +165,44 @@ func TestPrefetchRacesWrites(t *testing.T) {
 			}
 		})
 	}
+}
+
+// prefetchSmall makes Prefetch work on caches of any size, until the
+// function it returns is called.
+func prefetchSmall() func() {
+	old := prefetchMinBuckets
+	prefetchMinBuckets = 0
+	return func() { prefetchMinBuckets = old }
+}
+
+// TestPrefetchReportsWhatItFound checks Prefetch's count: the keys present
+// (where it does its work), none of the absent ones but for a rare
+// fingerprint match, and 0 for a cache too small to gain.
+func TestPrefetchReportsWhatItFound(t *testing.T) {
+	c := New[string, string](WithShards(4))
+	defer c.Close()
+	var present, absent []string
+	for i := range 40_000 {
+		k := "k" + strconv.Itoa(i)
+		c.Set(k, k)
+		if i%1000 == 0 {
+			present = append(present, k)
+			absent = append(absent, "absent-"+k)
+		}
+	}
+	if !prefetching {
+		assert.Zero(t, c.Prefetch(present...), "Prefetch does nothing here")
+		return
+	}
+	assert.Equal(t, len(present), c.Prefetch(present...))
+	assert.LessOrEqual(t, c.Prefetch(absent...), 1)
+
+	small := New[string, string](WithShards(4))
+	defer small.Close()
+	for _, k := range present {
+		small.Set(k, k)
+	}
+	assert.Zero(t, small.Prefetch(present...), "a cache this small gains nothing")
+	defer prefetchSmall()()
+	assert.Equal(t, len(present), small.Prefetch(present...))
 }

@@ -36,7 +36,10 @@ type conn struct {
 	// scanned and not yet read; keys is its scratch.
 	ahead int
 	keys  []string
-	specs specCache // the last command's spec, for exec and prefetchAhead
+	// skip is how many commands to run before prefetchAhead scans again,
+	// backoff how many it skipped last, while Prefetch finds nothing.
+	skip, backoff int
+	specs         specCache // the last command's spec, for exec and prefetchAhead
 
 	// heldDeadline is set while a read deadline bounds the arrival of a
 	// command that holds bytes of the budget (see heldReadTimeout).

@@ -17,18 +17,36 @@ const prefetchKeys = 32
 // the CPU's caches then waits for memory about once. It scans again only
 // once the commands it scanned have been read; c.ahead counts the bytes
 // of them still buffered.
+//
+// While Prefetch finds none of the keys (an empty cache, keys that miss, a
+// cache small enough for the CPU's caches), the connection backs off: it
+// skips the scans of 1, 3, 7 and up to 1023 commands between tries, so
+// that a workload that gains nothing pays almost nothing.
 func (c *conn) prefetchAhead() {
 	if c.ahead > 0 {
+		return
+	}
+	if c.skip > 0 {
+		c.skip--
 		return
 	}
 	keys, n := scanKeys(c.keys[:0], c.r.peekBuffered(), &c.specs)
 	c.ahead = n
 	if len(keys) > 1 { // one key alone gains nothing from the overlap
-		c.s.cache.Prefetch(keys...)
+		if c.s.cache.Prefetch(keys...) > 0 {
+			c.backoff = 0
+		} else {
+			c.backoff = min(2*c.backoff+1, maxPrefetchBackoff)
+			c.skip = c.backoff
+		}
 	}
 	clear(keys) // they point into the input buffer
 	c.keys = keys[:0]
 }
+
+// maxPrefetchBackoff is the most commands prefetchAhead skips between
+// tries that find nothing.
+const maxPrefetchBackoff = 1023
 
 // consumed records that a command took n bytes of the buffered input, or
 // that the buffer was refilled (n < 0), which ends what prefetchAhead

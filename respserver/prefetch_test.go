@@ -2,8 +2,12 @@ package respserver
 
 import (
 	"bytes"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/minicache/minicache"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,4 +125,42 @@ func FuzzScanKeys(f *testing.F) {
 		}
 		require.Equal(t, want, keys)
 	})
+}
+
+// TestPrefetchBacksOff checks that a connection whose scans find none of
+// their keys in the cache scans less and less often, and scans every time
+// again once they are found (where Prefetch does its work).
+func TestPrefetchBacksOff(t *testing.T) {
+	cache := minicache.New[string, string]()
+	defer cache.Close()
+	client, server := net.Pipe()
+	defer client.Close()
+	c := newConn(New(cache), server)
+	pipeline := []byte(resp("GET a", "GET b", "GET c", "GET d"))
+	go client.Write(bytes.Repeat(pipeline, 8))
+	_, err := c.r.br.Peek(8 * len(pipeline))
+	require.NoError(t, err)
+
+	c.prefetchAhead()
+	assert.Equal(t, len(pipeline)*8, c.ahead, "the whole buffer scanned")
+	assert.Equal(t, 1, c.skip, "nothing found: skip the next command's scan")
+	c.ahead = 0
+	c.prefetchAhead()
+	assert.Zero(t, c.skip, "skipped one")
+	c.prefetchAhead()
+	assert.Equal(t, 3, c.skip, "nothing found again: skip three")
+
+	for i := range 40_000 {
+		cache.Set(string(rune('a'+i%4))+strconv.Itoa(i/4), "v")
+	}
+	for _, k := range []string{"a", "b", "c", "d"} {
+		cache.Set(k, "v")
+	}
+	if cache.Prefetch("a", "b") == 0 {
+		t.Skip("Prefetch does nothing on this platform or under -race")
+	}
+	c.skip, c.ahead = 0, 0
+	c.prefetchAhead()
+	assert.Zero(t, c.skip, "found: no skipping")
+	assert.Zero(t, c.backoff, "found: the backoff starts again")
 }
