@@ -17,23 +17,23 @@ import "unsafe"
 // evicted from the CPU's caches again before it is used. It does its work
 // on amd64 and nothing elsewhere or under the race detector.
 //
-// It returns how many of the keys it found and started to load: 0 where it
-// does nothing, when none of the keys is in the cache, and when the cache
-// is small enough to stay in the CPU's caches (an index of fewer than
-// 2^15 buckets in all, about 23,000 entries), where there is nothing to
-// gain. A caller may prefetch less often while it returns 0, as
-// respserver does.
+// It returns how many of the keys it started to load, present or absent
+// (an absent key's bucket is a trip to memory too): 0 where it does
+// nothing, and when the cache is small enough to stay in the CPU's caches
+// (an index of fewer than 2^15 buckets in all, about 23,000 entries), where
+// there is nothing to gain. A caller may prefetch less often while it
+// returns 0, as respserver does.
 func (c *Cache[K, V]) Prefetch(keys ...K) int {
 	if !prefetching {
 		return 0
 	}
-	found := 0
+	started := 0
 	for len(keys) > 0 {
 		n := min(len(keys), prefetchBatch)
-		found += c.c.prefetch(keys[:n])
+		started += c.c.prefetch(keys[:n])
 		keys = keys[n:]
 	}
-	return found
+	return started
 }
 
 // prefetchMinBuckets is the size of index, over all shards, below which
@@ -59,7 +59,7 @@ const prefetchBatch = 16
 // bounds, and the copy keeps the array alive; it may be stale, which only
 // makes a prefetch useless. A key's bytes are only prefetched, never read,
 // and a prefetch of any address never faults.
-func (c *core[K, V]) prefetch(keys []K) (found int) {
+func (c *core[K, V]) prefetch(keys []K) (started int) {
 	var (
 		hs    [prefetchBatch]uint64
 		seqs  [prefetchBatch]uint32
@@ -82,6 +82,7 @@ func (c *core[K, V]) prefetch(keys []K) (found int) {
 		hs[j], seqs[j], xs[j] = h, seq, x
 		addrs[n] = uintptr(unsafe.Pointer(&x.buckets[x.home(uint32(h>>32))]))
 		n++
+		started++
 	}
 	prefetchMany(addrs[:n])
 
@@ -110,7 +111,6 @@ func (c *core[K, V]) prefetch(keys []K) (found int) {
 		}
 		e := &entries[i]
 		ents[j], slots[j] = e, i
-		found++
 		addrs[n] = uintptr(unsafe.Pointer(e))
 		n++
 		if int(i) < len(lk) {
@@ -159,17 +159,17 @@ func (c *core[K, V]) prefetch(keys []K) (found int) {
 		}
 	}
 	prefetchMany(addrs[:n])
-	return found
+	return started
 }
 
-// probe returns the slot of the first bucket within a few of tag's home
-// whose fingerprint is tag's, or 0: where the entry of a key with that tag
-// most likely is. x is a copy that no write changes.
+// probe returns the slot of the first bucket whose fingerprint is tag's,
+// or 0: where the entry of a key with that tag most likely is. x is a copy
+// that no write changes.
 func (x *index) probe(tag uint32) uint32 {
 	mask, step, dmask := x.slotMask, x.step(), x.distMask()
 	want := x.key(tag)
 	pos, n := x.home(tag), uint64(len(x.buckets))
-	for range 8 {
+	for range maxDist + 1 {
 		b := x.buckets[pos]
 		if b == 0 || b&dmask < want&dmask {
 			return 0

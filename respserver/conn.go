@@ -39,6 +39,7 @@ type conn struct {
 	// skip is how many commands to run before prefetchAhead scans again,
 	// backoff how many it skipped last, while Prefetch finds nothing.
 	skip, backoff int
+	prefetches    int       // calls of Prefetch, for the tests
 	specs         specCache // the last command's spec, for exec and prefetchAhead
 
 	// heldDeadline is set while a read deadline bounds the arrival of a

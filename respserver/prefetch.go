@@ -18,8 +18,8 @@ const prefetchKeys = 32
 // once the commands it scanned have been read; c.ahead counts the bytes
 // of them still buffered.
 //
-// While Prefetch finds none of the keys (an empty cache, keys that miss, a
-// cache small enough for the CPU's caches), the connection backs off: it
+// While Prefetch starts no loads (the cache is small enough for the CPU's
+// caches, or it does nothing on this platform), the connection backs off: it
 // skips the scans of 1, 3, 7 and up to 1023 commands between tries, so
 // that a workload that gains nothing pays almost nothing.
 func (c *conn) prefetchAhead() {
@@ -33,6 +33,7 @@ func (c *conn) prefetchAhead() {
 	keys, n := scanKeys(c.keys[:0], c.r.peekBuffered(), &c.specs)
 	c.ahead = n
 	if len(keys) > 1 { // one key alone gains nothing from the overlap
+		c.prefetches++
 		if c.s.cache.Prefetch(keys...) > 0 {
 			c.backoff = 0
 		} else {
@@ -45,7 +46,7 @@ func (c *conn) prefetchAhead() {
 }
 
 // maxPrefetchBackoff is the most commands prefetchAhead skips between
-// tries that find nothing.
+// tries that start nothing.
 const maxPrefetchBackoff = 1023
 
 // consumed records that a command took n bytes of the buffered input, or
@@ -83,7 +84,7 @@ func scanKeys(keys []string, b []byte, specs *specCache) ([]string, int) {
 				break
 			}
 			l, ok := scanNumber(b, &pos)
-			if !ok || l < 0 || int64(len(b)-pos) < l+2 {
+			if !ok || l < 0 || l > int64(len(b)-pos-2) { // l+2 could overflow
 				whole = false
 				break
 			}

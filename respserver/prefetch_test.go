@@ -2,6 +2,7 @@ package respserver
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -67,6 +68,8 @@ func TestScanKeys(t *testing.T) {
 		{"inline command", resp("GET a") + "GET b\r\n" + resp("GET c"), []string{"a"}, len(resp("GET a"))},
 		{"empty array", resp("GET a") + "*0\r\n" + resp("GET c"), []string{"a"}, len(resp("GET a"))},
 		{"malformed count", "*x\r\n" + resp("GET a"), nil, 0},
+		{"huge bulk length", resp("GET a") + "*2\r\n$3\r\nGET\r\n$9223372036854775807\r\nabc", []string{"a"}, len(resp("GET a"))},
+		{"huge bulk length less one", "*2\r\n$3\r\nGET\r\n$9223372036854775806\r\nabc", nil, 0},
 		{"first command over the limit", resp(many, "GET z"), manyKeys, len(resp(many))},
 		{"later command over the limit", resp("GET a", many), []string{"a"}, len(resp("GET a"))},
 		{"nothing", "", nil, 0},
@@ -91,6 +94,7 @@ func FuzzScanKeys(f *testing.F) {
 	for _, s := range []string{
 		resp("GET a", "SET b 1", "MSET c 1 d 2"), resp("MGET a b c") + "*2\r\n$3\r\nGET", "*1\r\n$-1\r\n",
 		"GET a\r\n", "*2\r\n$3\r\nget\r\n$3\r\na\r\n\r\n", resp("DEL a b", "EXISTS c", "PING"),
+		"*2\r\n$3\r\nGET\r\n$9223372036854775807\r\nabc",
 	} {
 		f.Add([]byte(s))
 	}
@@ -127,9 +131,10 @@ func FuzzScanKeys(f *testing.F) {
 	})
 }
 
-// TestPrefetchBacksOff checks that a connection whose scans find none of
-// their keys in the cache scans less and less often, and scans every time
-// again once they are found (where Prefetch does its work).
+// TestPrefetchBacksOff checks that a connection whose Prefetch starts
+// nothing (a cache small enough for the CPU's caches) scans less and less
+// often, and every time again once the cache is large (where Prefetch
+// does its work).
 func TestPrefetchBacksOff(t *testing.T) {
 	cache := minicache.New[string, string]()
 	defer cache.Close()
@@ -143,24 +148,61 @@ func TestPrefetchBacksOff(t *testing.T) {
 
 	c.prefetchAhead()
 	assert.Equal(t, len(pipeline)*8, c.ahead, "the whole buffer scanned")
-	assert.Equal(t, 1, c.skip, "nothing found: skip the next command's scan")
+	assert.Equal(t, 1, c.skip, "nothing started: skip the next command's scan")
 	c.ahead = 0
 	c.prefetchAhead()
 	assert.Zero(t, c.skip, "skipped one")
 	c.prefetchAhead()
-	assert.Equal(t, 3, c.skip, "nothing found again: skip three")
+	assert.Equal(t, 3, c.skip, "nothing started again: skip three")
 
-	for i := range 40_000 {
-		cache.Set(string(rune('a'+i%4))+strconv.Itoa(i/4), "v")
-	}
-	for _, k := range []string{"a", "b", "c", "d"} {
-		cache.Set(k, "v")
-	}
+	fillLarge(cache)
 	if cache.Prefetch("a", "b") == 0 {
 		t.Skip("Prefetch does nothing on this platform or under -race")
 	}
 	c.skip, c.ahead = 0, 0
 	c.prefetchAhead()
-	assert.Zero(t, c.skip, "found: no skipping")
-	assert.Zero(t, c.backoff, "found: the backoff starts again")
+	assert.Zero(t, c.skip, "started: no skipping")
+	assert.Zero(t, c.backoff, "started: the backoff starts again")
+}
+
+// fillLarge fills cache past the size below which Prefetch does nothing.
+func fillLarge(cache *minicache.Cache[string, string]) {
+	for i := range 40_000 {
+		cache.Set("fill:"+strconv.Itoa(i), "v")
+	}
+}
+
+// TestPrefetchScansEachCommandOnce checks the bookkeeping of what has been
+// scanned as a connection serves a pipeline of 64 GETs that arrives at
+// once: two scans of 32 keys each, one before the second command and one
+// when the commands of the first scan have all been read. A scan that
+// never moved on would prefetch once; one that forgot what it scanned,
+// dozens of times.
+func TestPrefetchScansEachCommandOnce(t *testing.T) {
+	cache := minicache.New[string, string]()
+	defer cache.Close()
+	fillLarge(cache)
+	if cache.Prefetch("a", "b") == 0 {
+		t.Skip("Prefetch does nothing on this platform or under -race")
+	}
+	client, server := net.Pipe()
+	defer client.Close()
+	c := newConn(New(cache), server)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.serve()
+	}()
+	var cmds []string
+	for i := range 64 {
+		cmds = append(cmds, "GET fill:"+strconv.Itoa(i))
+	}
+	go client.Write([]byte(resp(cmds...)))
+	reply := make([]byte, 64*len("$1\r\nv\r\n"))
+	_, err := io.ReadFull(client, reply)
+	require.NoError(t, err)
+	assert.Equal(t, strings.Repeat("$1\r\nv\r\n", 64), string(reply))
+	client.Close()
+	<-done
+	assert.Equal(t, 2, c.prefetches)
 }
