@@ -217,3 +217,71 @@ func TestRueidis(t *testing.T) {
 	require.True(t, errors.As(err, &re), err)
 	assert.Contains(t, re.Error(), "unknown command 'NOSUCH', with args beginning with: ")
 }
+
+// TestGoRedisPipelinesOnALargeCache runs go-redis pipelines of MSET, GET,
+// INCR and MGET against a cache large enough for the server to prefetch
+// the keys of pipelined commands (see respserver/prefetch.go; without
+// -race on amd64), and checks every reply while writers on other
+// connections keep overwriting and deleting keys.
+func TestGoRedisPipelinesOnALargeCache(t *testing.T) {
+	addr, cache := serve(t)
+	for i := range 50_000 {
+		cache.Set("k"+strconv.Itoa(i), strconv.Itoa(i))
+	}
+	ctx := context.Background()
+	rdb := redis.NewClient(&redis.Options{Addr: addr, PoolSize: 4})
+	defer rdb.Close()
+
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() { // churn on other keys: growth, overwrites, deletes
+		defer close(done)
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			k := "churn" + strconv.Itoa(i%5000)
+			if i%3 == 0 {
+				rdb.Del(ctx, k)
+			} else {
+				rdb.Set(ctx, k, strconv.Itoa(i), 0)
+			}
+		}
+	}()
+	defer func() { close(stop); <-done }()
+
+	for round := range 20 {
+		pipe := rdb.Pipeline()
+		var pairs []any
+		for j := range 10 {
+			k := "k" + strconv.Itoa((round*997+j*4999)%50_000)
+			pairs = append(pairs, k, "r"+strconv.Itoa(round)+"-"+strconv.Itoa(j))
+		}
+		mset := pipe.MSet(ctx, pairs...)
+		var gets []*redis.StringCmd
+		for j := range 10 {
+			gets = append(gets, pipe.Get(ctx, pairs[2*j].(string)))
+		}
+		ctr := "ctr" + strconv.Itoa(round%3)
+		incr := pipe.Incr(ctx, ctr)
+		keys := make([]string, 10)
+		for j := range keys {
+			keys[j] = pairs[2*j].(string)
+		}
+		mget := pipe.MGet(ctx, keys...)
+		miss := pipe.Get(ctx, "absent"+strconv.Itoa(round))
+		_, err := pipe.Exec(ctx)
+		require.ErrorIs(t, err, redis.Nil, "only the absent key misses")
+		require.NoError(t, mset.Err())
+		for j, g := range gets {
+			assert.Equal(t, pairs[2*j+1], g.Val(), "round %d, key %s", round, pairs[2*j])
+		}
+		assert.Equal(t, int64(round/3+1), incr.Val())
+		for j, v := range mget.Val() {
+			assert.Equal(t, pairs[2*j+1], v)
+		}
+		assert.ErrorIs(t, miss.Err(), redis.Nil)
+	}
+}
