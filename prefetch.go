@@ -4,16 +4,18 @@ import "unsafe"
 
 // Prefetch starts loading into the CPU's caches what operations on keys
 // will read: each key's bucket in the index, its entry, its place in the
-// eviction order and the bytes of a string or slice key and value. A lookup in a
-// cache larger than the CPU's caches waits for several trips to memory one
-// after the other; Prefetch makes the trips of many keys at once, so that
-// a batch of operations that follows it (an MSET, a pipeline of GETs) waits
-// for memory about once instead of once per key. bench/resp.sh measures
-// MSET of 1M keys 1.4 times as fast with it.
+// eviction order and the bytes of a string or slice key and value. A
+// lookup in a cache larger than the CPU's caches waits for several trips to
+// memory one after the other; Prefetch makes the trips of many keys at
+// once, so that a batch of operations that follows it (an MSET, a pipeline
+// of GETs) waits for memory about once instead of once per key. The Redis
+// front end, which prefetches the keys of pipelined commands, runs an MSET
+// of 10 random keys among 1M about 1.5 times as fast with it.
 //
 // Prefetch is only a hint. It changes nothing, counts nothing, takes no
-// lock and costs a few nanoseconds a key; keys it cannot place (a shard
-// being resized, a key absent) are skipped, and what it loaded may be
+// lock (it reads each shard's sequence number, which shares a cache line
+// with the shard's lock) and costs a few nanoseconds a key; a key whose
+// shard is changing its arrays is skipped, and what it loaded may be
 // evicted from the CPU's caches again before it is used. It does its work
 // on amd64 and nothing elsewhere or under the race detector.
 //
