@@ -43,7 +43,8 @@ func init() {
 // cmdDel is DEL and UNLINK.
 func cmdDel(c *conn, args [][]byte) {
 	n := 0
-	for _, k := range args[1:] {
+	for j, k := range args[1:] {
+		c.prefetchLong(args, 1, 1, j)
 		if c.s.cache.Delete(string(k)) {
 			n++
 		}
@@ -54,7 +55,8 @@ func cmdDel(c *conn, args [][]byte) {
 // cmdExists counts the keys that exist, a key named twice twice.
 func cmdExists(c *conn, args [][]byte) {
 	n := 0
-	for _, k := range args[1:] {
+	for j, k := range args[1:] {
+		c.prefetchLong(args, 1, 1, j)
 		if _, ok := c.s.cache.Peek(string(k)); ok {
 			n++
 		}
@@ -73,7 +75,8 @@ func cmdType(c *conn, args [][]byte) {
 // cmdTouch counts the keys that exist and makes each most recently used.
 func cmdTouch(c *conn, args [][]byte) {
 	n := 0
-	for _, k := range args[1:] {
+	for j, k := range args[1:] {
+		c.prefetchLong(args, 1, 1, j)
 		if _, ok := c.s.cache.Get(string(k)); ok {
 			n++
 		}

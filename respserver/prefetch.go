@@ -45,6 +45,31 @@ func (c *conn) prefetchAhead() {
 	c.keys = keys[:0]
 }
 
+// prefetchLong prefetches, for a command with more keys than a scan takes,
+// the keys one batch ahead of the one its handler is at: a handler of many
+// keys (MGET, MSET, DEL, EXISTS, TOUCH) calls it with keys[j], the j-th
+// of its keys, each key at args[first+j*step], before it runs that key.
+// Every prefetchKeys/2 keys from the middle of what prefetchAhead took, it
+// prefetches the next prefetchKeys/2, so that the handler never waits on
+// more than one key's trips at a time. It does nothing while prefetching
+// is backing off.
+func (c *conn) prefetchLong(args [][]byte, first, step, j int) {
+	const half = prefetchKeys / 2
+	if j%half != 0 || j < half || c.backoff != 0 {
+		return
+	}
+	keys := c.keys[:0]
+	for i := first + (j+half)*step; i < len(args) && len(keys) < half; i += step {
+		keys = append(keys, unsafe.String(unsafe.SliceData(args[i]), len(args[i])))
+	}
+	if len(keys) > 0 {
+		c.prefetches++
+		c.s.cache.Prefetch(keys...)
+	}
+	clear(keys) // they point into the arguments
+	c.keys = keys[:0]
+}
+
 // maxPrefetchBackoff is the most commands prefetchAhead skips between
 // tries that start nothing.
 const maxPrefetchBackoff = 1023

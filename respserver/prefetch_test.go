@@ -174,8 +174,8 @@ func fillLarge(cache *minicache.Cache[string, string]) {
 
 // TestPrefetchScansEachCommandOnce checks the bookkeeping of what has been
 // scanned as a connection serves a pipeline of 64 GETs that arrives at
-// once: two scans of 32 keys each, one before the second command and one
-// when the commands of the first scan have all been read. A scan that
+// once: two scans of 32 keys each, one before the first command runs and
+// one when the commands of the first scan have all been read. A scan that
 // never moved on would prefetch once; one that forgot what it scanned,
 // dozens of times.
 func TestPrefetchScansEachCommandOnce(t *testing.T) {
@@ -205,4 +205,58 @@ func TestPrefetchScansEachCommandOnce(t *testing.T) {
 	client.Close()
 	<-done
 	assert.Equal(t, 2, c.prefetches)
+}
+
+// TestPrefetchLongCommands checks that a command with more keys than a
+// scan takes prefetches the rest as its handler walks them, half a scan
+// ahead, and still answers right: an MGET of 100 keys makes one scan of
+// 32 and five more Prefetch calls (keys 32-47, 48-63, 64-79, 80-95 and
+// 96-99), then a DEL and an MSET of as many.
+func TestPrefetchLongCommands(t *testing.T) {
+	cache := minicache.New[string, string]()
+	defer cache.Close()
+	fillLarge(cache)
+	if cache.Prefetch("a", "b") == 0 {
+		t.Skip("Prefetch does nothing on this platform or under -race")
+	}
+	client, server := net.Pipe()
+	defer client.Close()
+	c := newConn(New(cache), server)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.serve()
+	}()
+	send := func(cmd []string, want string) {
+		t.Helper()
+		go client.Write(encodeArgs(cmd...))
+		got := make([]byte, len(want))
+		_, err := io.ReadFull(client, got)
+		require.NoError(t, err)
+		require.Equal(t, want, string(got))
+	}
+
+	mget := []string{"MGET"}
+	want := "*100\r\n"
+	for i := range 100 {
+		mget = append(mget, "fill:"+strconv.Itoa(i*7))
+		want += "$1\r\nv\r\n"
+	}
+	send(mget, want)
+	assert.Equal(t, 6, c.prefetches)
+
+	del := append([]string{"DEL"}, mget[1:]...)
+	send(del, ":100\r\n")
+	mset := []string{"MSET"}
+	for i := range 100 {
+		mset = append(mset, "fill:"+strconv.Itoa(i*7), "w"+strconv.Itoa(i))
+	}
+	send(mset, "+OK\r\n")
+	client.Close()
+	<-done
+	for i := range 100 {
+		v, ok := cache.Get("fill:" + strconv.Itoa(i*7))
+		require.True(t, ok)
+		require.Equal(t, "w"+strconv.Itoa(i), v)
+	}
 }

@@ -323,7 +323,8 @@ func cmdGetEx(c *conn, args [][]byte) {
 
 func cmdMGet(c *conn, args [][]byte) {
 	c.w.arrayLen(len(args) - 1)
-	for _, k := range args[1:] {
+	for j, k := range args[1:] {
+		c.prefetchLong(args, 1, 1, j)
 		if v, ok := c.s.cache.Get(string(k)); ok {
 			c.w.bulkString(v)
 		} else {
@@ -340,6 +341,7 @@ func cmdMSet(c *conn, args [][]byte) {
 	}
 	refused := false
 	for i := 1; i < len(args); i += 2 {
+		c.prefetchLong(args, 1, 2, i/2)
 		if !c.s.cache.SetWithTTL(string(args[i]), string(args[i+1]), minicache.NoExpiration) {
 			refused = true
 		}
