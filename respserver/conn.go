@@ -103,20 +103,7 @@ func (c *conn) serve() {
 				c.nc.SetReadDeadline(time.Now().Add(d))
 			}
 		}
-		// Wait for input here rather than in readCommand, so that the scan
-		// sees the next command too. An error is readCommand's to report:
-		// it reads again and gets it again.
-		if !c.r.buffered() {
-			c.r.br.Peek(1)
-		}
-		c.prefetchAhead()
-		before := c.r.br.Buffered()
-		args, err := c.r.readCommand()
-		if after := c.r.br.Buffered(); after <= before {
-			c.consumed(before - after)
-		} else {
-			c.consumed(-1)
-		}
+		args, err := c.readCommand()
 		if err != nil {
 			if errors.Is(err, errOverBudget) {
 				c.endCommand()

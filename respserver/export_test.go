@@ -1,6 +1,9 @@
 package respserver
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // SetBudgetWait sets how long a command waits for its bytes under the
 // budget, and returns a function that restores the previous wait. For the
@@ -18,4 +21,14 @@ func SetHeldReadTimeout(d time.Duration) (restore func()) {
 	old := heldReadTimeout
 	heldReadTimeout = d
 	return func() { heldReadTimeout = old }
+}
+
+// EncodeCommand is args as a RESP array of bulk strings, as a client sends
+// a command.
+func EncodeCommand(args ...string) []byte {
+	b := fmt.Appendf(nil, "*%d\r\n", len(args))
+	for _, a := range args {
+		b = fmt.Appendf(b, "$%d\r\n%s\r\n", len(a), a)
+	}
+	return b
 }

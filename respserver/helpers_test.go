@@ -104,13 +104,7 @@ func dial(t testing.TB, addr string) *client {
 }
 
 // encode is args as a RESP array of bulk strings.
-func encode(args ...string) []byte {
-	b := fmt.Appendf(nil, "*%d\r\n", len(args))
-	for _, a := range args {
-		b = fmt.Appendf(b, "$%d\r\n%s\r\n", len(a), a)
-	}
-	return b
-}
+var encode = respserver.EncodeCommand
 
 // do sends one command and returns its reply.
 func (c *client) do(args ...string) reply {

@@ -10,6 +10,26 @@ import (
 // 16 commands or an MSET of 10 pairs and the commands behind it.
 const prefetchKeys = 32
 
+// readCommand is the reader's readCommand, first handing the cache the
+// keys of the commands waiting whole in the input buffer (see
+// prefetchAhead). It waits for input before the scan rather than in the
+// reader, so that the scan sees the command about to run too; an error of
+// that wait is the reader's to report, which reads again and gets it again.
+func (c *conn) readCommand() ([][]byte, error) {
+	if !c.r.buffered() {
+		c.r.br.Peek(1)
+	}
+	c.prefetchAhead()
+	before := c.r.br.Buffered()
+	args, err := c.r.readCommand()
+	if after := c.r.br.Buffered(); after <= before {
+		c.ahead -= before - after
+	} else {
+		c.ahead = 0 // refilled: what was scanned has been read
+	}
+	return args, err
+}
+
 // prefetchAhead hands the cache the keys of the commands waiting whole in
 // the input buffer, before the first of them runs, so that their trips to
 // memory overlap instead of following one another (see
@@ -33,22 +53,24 @@ func (c *conn) prefetchAhead() {
 	keys, n := scanKeys(c.keys[:0], c.r.peekBuffered(), &c.specs)
 	c.ahead = n
 	if len(keys) > 1 { // one key alone gains nothing from the overlap
-		c.prefetches++
-		if c.s.cache.Prefetch(keys...) > 0 {
+		if c.prefetch(keys) > 0 {
 			c.backoff = 0
 		} else {
 			c.backoff = min(2*c.backoff+1, maxPrefetchBackoff)
 			c.skip = c.backoff
 		}
 	}
-	clear(keys) // they point into the input buffer
-	c.keys = keys[:0]
+	c.release(keys)
 }
+
+// maxPrefetchBackoff is the most commands prefetchAhead skips between
+// tries that start nothing.
+const maxPrefetchBackoff = 1023
 
 // prefetchLong prefetches, for a command with more keys than a scan takes,
 // the keys one batch ahead of the one its handler is at: a handler of many
-// keys (MGET, MSET, DEL, EXISTS, TOUCH) calls it with keys[j], the j-th
-// of its keys, each key at args[first+j*step], before it runs that key.
+// keys (MGET, MSET, DEL, EXISTS, TOUCH) calls it with j, the index of the
+// key it is about to run among its keys, each key at args[first+j*step].
 // Every prefetchKeys/2 keys from the middle of what prefetchAhead took, it
 // prefetches the next prefetchKeys/2, so that the handler never waits on
 // more than one key's trips at a time. It does nothing while prefetching
@@ -63,26 +85,23 @@ func (c *conn) prefetchLong(args [][]byte, first, step, j int) {
 		keys = append(keys, unsafe.String(unsafe.SliceData(args[i]), len(args[i])))
 	}
 	if len(keys) > 0 {
-		c.prefetches++
-		c.s.cache.Prefetch(keys...)
+		c.prefetch(keys)
 	}
-	clear(keys) // they point into the arguments
-	c.keys = keys[:0]
+	c.release(keys)
 }
 
-// maxPrefetchBackoff is the most commands prefetchAhead skips between
-// tries that start nothing.
-const maxPrefetchBackoff = 1023
+// prefetch hands keys to the cache's Prefetch, counting the call for the
+// tests, and returns how many loads it started.
+func (c *conn) prefetch(keys []string) int {
+	c.prefetches++
+	return c.s.cache.Prefetch(keys...)
+}
 
-// consumed records that a command took n bytes of the buffered input, or
-// that the buffer was refilled (n < 0), which ends what prefetchAhead
-// scanned.
-func (c *conn) consumed(n int) {
-	if n < 0 {
-		c.ahead = 0
-		return
-	}
-	c.ahead -= n
+// release keeps keys' array as the scratch of the next scan, cleared: its
+// strings point into the input buffer or the arguments.
+func (c *conn) release(keys []string) {
+	clear(keys)
+	c.keys = keys[:0]
 }
 
 // scanKeys appends to keys the keys of the whole commands at the start of

@@ -17,40 +17,20 @@ import (
 // resp encodes commands as RESP arrays, each given as space-separated
 // words.
 func resp(cmds ...string) string {
-	var b strings.Builder
+	var b []byte
 	for _, c := range cmds {
-		b.Write(encodeArgs(strings.Fields(c)...))
+		b = append(b, EncodeCommand(strings.Fields(c)...)...)
 	}
-	return b.String()
-}
-
-func encodeArgs(args ...string) []byte {
-	var b bytes.Buffer
-	b.WriteString("*" + itoa(len(args)) + "\r\n")
-	for _, a := range args {
-		b.WriteString("$" + itoa(len(a)) + "\r\n" + a + "\r\n")
-	}
-	return b.Bytes()
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	var d []byte
-	for ; n > 0; n /= 10 {
-		d = append([]byte{byte('0' + n%10)}, d...)
-	}
-	return string(d)
+	return string(b)
 }
 
 func TestScanKeys(t *testing.T) {
 	many := "MSET"
 	var manyKeys []string
 	for i := range 40 {
-		many += " k" + itoa(i) + " v"
+		many += " k" + strconv.Itoa(i) + " v"
 		if i < prefetchKeys {
-			manyKeys = append(manyKeys, "k"+itoa(i))
+			manyKeys = append(manyKeys, "k"+strconv.Itoa(i))
 		}
 	}
 	tests := []struct {
@@ -165,6 +145,28 @@ func TestPrefetchBacksOff(t *testing.T) {
 	assert.Zero(t, c.backoff, "started: the backoff starts again")
 }
 
+// serveLarge serves, over a pipe, a connection to a cache filled past the
+// size below which Prefetch does nothing, and skips the test where Prefetch
+// does nothing at all. done is closed when the connection's serve returns.
+func serveLarge(t *testing.T) (cache *minicache.Cache[string, string], c *conn, client net.Conn, done chan struct{}) {
+	t.Helper()
+	cache = minicache.New[string, string]()
+	t.Cleanup(cache.Close)
+	fillLarge(cache)
+	if cache.Prefetch("a", "b") == 0 {
+		t.Skip("Prefetch does nothing on this platform or under -race")
+	}
+	client, server := net.Pipe()
+	t.Cleanup(func() { client.Close() })
+	c = newConn(New(cache), server)
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		c.serve()
+	}()
+	return cache, c, client, done
+}
+
 // fillLarge fills cache past the size below which Prefetch does nothing.
 func fillLarge(cache *minicache.Cache[string, string]) {
 	for i := range 40_000 {
@@ -179,20 +181,7 @@ func fillLarge(cache *minicache.Cache[string, string]) {
 // never moved on would prefetch once; one that forgot what it scanned,
 // dozens of times.
 func TestPrefetchScansEachCommandOnce(t *testing.T) {
-	cache := minicache.New[string, string]()
-	defer cache.Close()
-	fillLarge(cache)
-	if cache.Prefetch("a", "b") == 0 {
-		t.Skip("Prefetch does nothing on this platform or under -race")
-	}
-	client, server := net.Pipe()
-	defer client.Close()
-	c := newConn(New(cache), server)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.serve()
-	}()
+	_, c, client, done := serveLarge(t)
 	var cmds []string
 	for i := range 64 {
 		cmds = append(cmds, "GET fill:"+strconv.Itoa(i))
@@ -213,23 +202,10 @@ func TestPrefetchScansEachCommandOnce(t *testing.T) {
 // 32 and five more Prefetch calls (keys 32-47, 48-63, 64-79, 80-95 and
 // 96-99), then a DEL and an MSET of as many.
 func TestPrefetchLongCommands(t *testing.T) {
-	cache := minicache.New[string, string]()
-	defer cache.Close()
-	fillLarge(cache)
-	if cache.Prefetch("a", "b") == 0 {
-		t.Skip("Prefetch does nothing on this platform or under -race")
-	}
-	client, server := net.Pipe()
-	defer client.Close()
-	c := newConn(New(cache), server)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.serve()
-	}()
+	cache, c, client, done := serveLarge(t)
 	send := func(cmd []string, want string) {
 		t.Helper()
-		go client.Write(encodeArgs(cmd...))
+		go client.Write(EncodeCommand(cmd...))
 		got := make([]byte, len(want))
 		_, err := io.ReadFull(client, got)
 		require.NoError(t, err)
