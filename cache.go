@@ -102,14 +102,18 @@ func (c *Cache[K, V]) Set(k K, v V) bool {
 // SetWithTTL is like [Cache.Set] with the time to live ttl: [DefaultTTL]
 // (zero) means the cache's default and [NoExpiration] means never. A
 // negative ttl means the value has already expired: SetWithTTL stores
-// nothing, removes any previous value of k and reports false.
+// nothing, removes any previous value of k and reports false. A deadline
+// past 2262-04-11, the last instant time.Time's UnixNano can express, is
+// cut to it (so a snapshot can write it), as is every deadline the cache
+// is given.
 func (c *Cache[K, V]) SetWithTTL(k K, v V, ttl time.Duration) bool {
 	return c.c.set(k, v, ttl)
 }
 
 // SetWithDeadline is like [Cache.Set] with an absolute deadline, as a
 // snapshot restores it: the zero Time means never. A deadline that has
-// passed stores nothing, removes any previous value of k and reports false.
+// passed stores nothing, removes any previous value of k and reports false;
+// one past 2262-04-11 is cut to it (see [Cache.SetWithTTL]).
 func (c *Cache[K, V]) SetWithDeadline(k K, v V, at time.Time) bool {
 	return c.c.setWithDeadline(k, v, at)
 }

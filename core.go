@@ -172,17 +172,13 @@ func (c *core[K, V]) wallTime(expire int64) time.Time {
 	return c.clock.epoch.Add(time.Duration(expire)).Round(0)
 }
 
-// clockTime returns the deadline on c's clock of the wall-clock time at:
-// 0 for the zero Time or a time beyond the clock's range; a time before the
-// cache's creation gives a value of 0 or less, which every caller treats as
-// past.
+// clockTime returns the deadline on c's clock of the wall-clock time at,
+// and never for the zero Time. A time past the clock's end gives the end; a
+// time before the cache's creation gives a value of 0 or less, which every
+// caller treats as past.
 func (c *core[K, V]) clockTime(at time.Time) (expire int64, never bool) {
 	if at.IsZero() {
 		return 0, true
 	}
-	d := at.Sub(c.clock.epoch)
-	if d == NoExpiration { // saturated: too far in the future to keep
-		return 0, true
-	}
-	return int64(d), false
+	return min(int64(at.Sub(c.clock.epoch)), c.clock.end), false
 }

@@ -1,6 +1,7 @@
 package minicache
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"math"
@@ -312,4 +313,44 @@ func TestGrowingReplacementReclaimsExpiredBeforeEvicting(t *testing.T) {
 		_, ok := c.Get("live")
 		assert.True(t, ok, "a live entry was evicted while an expired one stayed")
 	})
+}
+
+// TestLongTTLsAreCutNotDropped: a time to live reaching past the clock's
+// end (a deadline after 2262, beyond time.Time's UnixNano) used to mean no
+// deadline at all, or, within the clock's 292 years but past 2262, a
+// deadline that Save wrote as garbage, so that the entry came back expired
+// or with another deadline. Deadlines are now cut to 2262-04-11.
+func TestLongTTLsAreCutNotDropped(t *testing.T) {
+	last := time.Unix(0, math.MaxInt64)
+	c := New[string, int]()
+	defer c.Close()
+	c.SetWithTTL("past-2262", 1, 250*365*24*time.Hour)
+	c.SetWithTTL("clock's end", 2, NoExpiration-1)
+	c.SetWithDeadline("deadline", 3, time.Date(3000, 1, 1, 0, 0, 0, 0, time.UTC))
+	c.Set("never", 4)
+	for _, k := range []string{"past-2262", "clock's end", "deadline"} {
+		ttl, ok := c.TTL(k)
+		require.True(t, ok, k)
+		assert.NotEqual(t, NoExpiration, ttl, "%s: a deadline was asked for", k)
+		assert.WithinDuration(t, last, time.Now().Add(ttl), time.Minute, k)
+	}
+
+	var buf bytes.Buffer
+	_, err := c.Save(&buf)
+	require.NoError(t, err)
+	d := New[string, int]()
+	defer d.Close()
+	n, err := d.Load(&buf)
+	require.NoError(t, err)
+	assert.Equal(t, 4, n, "every entry comes back")
+	for k, v := range map[string]int{"past-2262": 1, "clock's end": 2, "deadline": 3} {
+		got, ok := d.Get(k)
+		assert.True(t, ok, k)
+		assert.Equal(t, v, got, k)
+		ttl, _ := d.TTL(k)
+		assert.WithinDuration(t, last, time.Now().Add(ttl), time.Minute, k)
+	}
+	ttl, ok := d.TTL("never")
+	assert.True(t, ok)
+	assert.Equal(t, NoExpiration, ttl)
 }
