@@ -215,11 +215,15 @@ func requestPath(r *http.Request) string {
 	return r.URL.Path
 }
 
-// notFound answers a request for which no route exists.
+// notFound answers a request for which no route exists, naming the routes
+// this server has (GET /metrics only with WithMetrics).
 func (s *server) notFound(w http.ResponseWriter, r *http.Request) {
+	routes := "PUT /set, GET /get/{key}, DELETE /del/{key}, GET /stats, GET /health"
+	if s.cfg.metrics {
+		routes += ", GET /metrics"
+	}
 	writeError(w, clientError(http.StatusNotFound,
-		fmt.Sprintf("no route for %s %s; the routes are PUT /set, GET /get/{key}, DELETE /del/{key}, GET /stats, GET /health",
-			r.Method, requestPath(r))))
+		fmt.Sprintf("no route for %s %s; the routes are %s", r.Method, requestPath(r), routes)))
 }
 
 // methodNotAllowed answers a request whose route exists for other methods;

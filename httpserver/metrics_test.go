@@ -101,6 +101,11 @@ func TestNoMetricsRouteByDefault(t *testing.T) {
 	h, _ := newHandler(t)
 	status, _ := scrape(t, h)
 	assert.Equal(t, 404, status)
+	assert.NotContains(t, serve(t, h, "GET", "/nope", "").body["error"], "/metrics")
+
+	withMetrics, _ := newHandler(t, httpserver.WithMetrics(true))
+	assert.Contains(t, serve(t, withMetrics, "GET", "/nope", "").body["error"],
+		"GET /health, GET /metrics", "a 404 names every route the server has")
 }
 
 // TestObservingAllocatesNothing: a request's latency is observed without

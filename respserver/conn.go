@@ -88,6 +88,7 @@ func (c *conn) serve() {
 		}
 		c.publish()
 		c.r.release()
+		c.s.forget(c)
 		c.nc.Close()
 		log.Debug("respserver: client closed", slog.Int64("id", c.id))
 	}()

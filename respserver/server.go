@@ -191,10 +191,17 @@ func (s *Server) start(nc net.Conn) {
 	go func() {
 		defer s.wg.Done()
 		c.serve()
-		s.mu.Lock()
-		delete(s.conns, c)
-		s.mu.Unlock()
 	}()
+}
+
+// forget removes c from the connections served. A connection calls it
+// before closing its socket, so that a listener that bounds connections
+// (cmd/minicache's) admits the next client only once c no longer counts
+// towards maxClients.
+func (s *Server) forget(c *conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
 }
 
 // Shutdown stops the server gracefully: it closes the listeners, lets every

@@ -80,8 +80,15 @@ var settings = []setting{
 			return nil
 		}},
 	{"CACHE_DEFAULT_TTL", "default-ttl", "300",
-		"TTL of an entry set without one, in seconds or as a Go duration such as 5m (0: never expire)",
-		func(c *config, v string) (err error) { c.defaultTTL, err = parseSeconds(v); return err }},
+		"TTL of an entry set without one, in seconds or as a Go duration such as 5m, at least 1s as a PUT's ttl (0: never expire)",
+		func(c *config, v string) (err error) {
+			d, err := parseSeconds(v)
+			if err == nil && d != 0 && d < time.Second {
+				return errors.New("below the floor of 1s, the shortest ttl a PUT may give (0: never expire)")
+			}
+			c.defaultTTL = d
+			return err
+		}},
 	{"CACHE_CLEANUP_INTERVAL", "cleanup-interval", "60",
 		"how often expired entries are swept, in seconds or as a Go duration, at least " + minCleanupInterval.String() + " (0: never; expired entries are still never served)",
 		func(c *config, v string) (err error) {
@@ -215,6 +222,10 @@ func parseConfig(args []string, getenv func(string) string) (config, error) {
 			return config{}, &configError{fmt.Sprintf("invalid %s=%q: %v", source, v, err)}
 		}
 		c.source[s.env] = source
+	}
+	if c.snapshotEvery != 0 && c.snapshotPath == "" {
+		return config{}, &configError{fmt.Sprintf("invalid %s=%v: snapshots need CACHE_SNAPSHOT_PATH (flag -snapshot-path), the file to save them to",
+			c.source["CACHE_SNAPSHOT_INTERVAL"], c.snapshotEvery)}
 	}
 	return c, nil
 }

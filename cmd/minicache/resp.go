@@ -37,14 +37,19 @@ func listenRESP(cfg config) (net.Listener, error) {
 // CACHE_MAX_MEMORY the arguments of its commands are charged to budget, the
 // memory model's bytes in flight that the REST handler charges its bodies
 // to, and no argument may be longer than the whole budget (a longer value
-// could not be stored anyway). The listener bounds the clients, so the
-// server does not. With CACHE_SNAPSHOT_PATH, SAVE and BGSAVE write the
-// snapshot file.
+// could not be stored anyway). The listener bounds the clients, making the
+// ones beyond CACHE_MAX_CONNECTIONS wait; the server is given the same
+// bound, which it never reaches (a connection leaves its count before it
+// frees the listener's slot) but reports as maxclients.
 func newRESPServer(cache *minicache.Cache[string, string], cfg config, logger *slog.Logger, budget *admission.Budget, snap *persist.Snapshotter) *respserver.Server {
+	maxClients := math.MaxInt // CACHE_MAX_CONNECTIONS=0: no bound
+	if cfg.maxConnections > 0 {
+		maxClients = cfg.maxConnections
+	}
 	opts := []respserver.Option{
 		respserver.WithPassword(cfg.authToken),
 		respserver.WithLogger(logger),
-		respserver.WithMaxClients(math.MaxInt),
+		respserver.WithMaxClients(maxClients),
 	}
 	if snap != nil {
 		opts = append(opts, respserver.WithSaver(snap))

@@ -74,7 +74,7 @@ func TestRESPEndToEnd(t *testing.T) {
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, nil, env("CACHE_PORT", "0", "CACHE_RESP_PORT", freePort(t), "CACHE_AUTH_TOKEN", "tok",
-			"CACHE_DEFAULT_TTL", "60"), io.Discard, &stderr)
+			"CACHE_DEFAULT_TTL", "60", "CACHE_MAX_CONNECTIONS", "7"), io.Discard, &stderr)
 	}()
 	base := "http://" + waitForAddr(t, stderr.String)
 	c, r := dialRESP(t, stderr.String())
@@ -84,6 +84,15 @@ func TestRESPEndToEnd(t *testing.T) {
 		"-WRONGPASS invalid username-password pair or user is disabled.",
 		"+OK", "+OK", "$1 v", ":-1",
 	}, resp(t, c, r, "GET k", "AUTH wrong", "AUTH default tok", "SET k v", "GET k", "TTL k"))
+	_, err := io.WriteString(c, "CONFIG GET maxclients\r\n")
+	require.NoError(t, err)
+	var lines []string
+	for range 5 {
+		line, err := r.ReadString('\n')
+		require.NoError(t, err)
+		lines = append(lines, strings.TrimSuffix(line, "\r\n"))
+	}
+	assert.Equal(t, []string{"*2", "$10", "maxclients", "$1", "7"}, lines, "maxclients is CACHE_MAX_CONNECTIONS")
 
 	auth := []string{"Authorization", "Bearer tok"}
 	status, body := call(t, "GET", base+"/get/k", "", auth...)
