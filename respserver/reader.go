@@ -112,16 +112,16 @@ func (r *reader) readCommand() ([][]byte, error) {
 	}
 }
 
-// readLine returns the next line without its "\n" (and without a "\r"
-// before it), valid until the next read. A line longer than maxInlineLen is
-// reported as tooLong.
-func (r *reader) readLine(tooLong string) ([]byte, error) {
-	line, err := r.br.ReadSlice('\n')
+// readLine returns the next line without its "\n" and without a "\r"
+// before it, and whether the "\r" was there, valid until the next read. A
+// line longer than maxInlineLen is reported as tooLong.
+func (r *reader) readLine(tooLong string) (line []byte, crlf bool, err error) {
+	line, err = r.br.ReadSlice('\n')
 	if errors.Is(err, bufio.ErrBufferFull) {
 		r.line = append(r.line[:0], line...)
 		for errors.Is(err, bufio.ErrBufferFull) {
 			if len(r.line) > maxInlineLen {
-				return nil, &protocolError{tooLong}
+				return nil, false, &protocolError{tooLong}
 			}
 			line, err = r.br.ReadSlice('\n')
 			r.line = append(r.line, line...)
@@ -132,26 +132,28 @@ func (r *reader) readLine(tooLong string) ([]byte, error) {
 		if errors.Is(err, io.EOF) && len(line) > 0 {
 			err = io.ErrUnexpectedEOF
 		}
-		return nil, err
+		return nil, false, err
 	}
 	if len(line) > maxInlineLen+2 {
-		return nil, &protocolError{tooLong}
+		return nil, false, &protocolError{tooLong}
 	}
 	line = line[:len(line)-1]
 	if n := len(line); n > 0 && line[n-1] == '\r' {
-		line = line[:n-1]
+		return line[:n-1], true, nil
 	}
-	return line, nil
+	return line, false, nil
 }
 
-// readArray reads "*<n>\r\n" followed by n bulk strings.
+// readArray reads "*<n>\r\n" followed by n bulk strings. Its lines must
+// end in "\r\n": Redis reads them up to the "\r", so a bare "\n" makes the
+// number it parses invalid.
 func (r *reader) readArray() error {
-	line, err := r.readLine("too big mbulk count string")
+	line, crlf, err := r.readLine("too big mbulk count string")
 	if err != nil {
 		return err
 	}
 	n, ok := command.ParseInt(line[1:])
-	if !ok || n > maxArgs {
+	if !ok || !crlf || n > maxArgs {
 		return &protocolError{"invalid multibulk length"}
 	}
 	if !r.authed && n > unauthArgs {
@@ -169,7 +171,7 @@ func (r *reader) readArray() error {
 // the bytes arrive, by at most readChunk ahead of them; under a budget, one
 // beyond argAllowance is first sized by reserve, within the bytes granted.
 func (r *reader) readBulk() error {
-	line, err := r.readLine("too big bulk count string")
+	line, crlf, err := r.readLine("too big bulk count string")
 	if err != nil {
 		return err
 	}
@@ -181,7 +183,7 @@ func (r *reader) readBulk() error {
 		return &protocolError{"expected '$', got '" + string(c) + "'"}
 	}
 	n, ok := command.ParseInt(line[1:])
-	if !ok || n < 0 || n > r.maxBulk {
+	if !ok || !crlf || n < 0 || n > r.maxBulk {
 		return &protocolError{"invalid bulk length"}
 	}
 	if !r.authed && n > unauthBulk {
@@ -213,7 +215,7 @@ func (r *reader) readBulk() error {
 
 // readInline reads one inline command, split as Redis's sdssplitargs does.
 func (r *reader) readInline() error {
-	line, err := r.readLine("too big inline request")
+	line, _, err := r.readLine("too big inline request")
 	if err != nil {
 		return err
 	}
