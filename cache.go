@@ -37,8 +37,9 @@ const NoExpiration time.Duration = math.MaxInt64
 // to live (see [WithDefaultTTL]).
 const DefaultTTL time.Duration = 0
 
-// KeepTTL, given as a ttl to [Cache.Compute] or [Cache.GetAndSet], keeps the
-// deadline the entry has; for a key that is absent it means [DefaultTTL].
+// KeepTTL, given as a ttl to [Cache.SetWithTTL] (and the methods that take a
+// ttl as it does), [Cache.Compute] or [Cache.GetAndSet], keeps the deadline
+// the entry has; for a key that is absent it means [DefaultTTL].
 const KeepTTL time.Duration = math.MinInt64
 
 // Cache is a concurrency-safe map from keys of type K to values of type V
@@ -100,9 +101,10 @@ func (c *Cache[K, V]) Set(k K, v V) bool {
 }
 
 // SetWithTTL is like [Cache.Set] with the time to live ttl: [DefaultTTL]
-// (zero) means the cache's default and [NoExpiration] means never. A
-// negative ttl means the value has already expired: SetWithTTL stores
-// nothing, removes any previous value of k and reports false. A deadline
+// (zero) means the cache's default, [NoExpiration] means never and
+// [KeepTTL] keeps k's deadline. Any other negative ttl means the value has
+// already expired: SetWithTTL stores nothing, removes any previous value of
+// k and reports false. A deadline
 // past 2262-04-11, the last instant time.Time's UnixNano can express, is
 // cut to it (so a snapshot can write it), as is every deadline the cache
 // is given.
@@ -263,8 +265,10 @@ func (c *Cache[K, V]) DeleteExpired() int {
 
 // All returns an iterator over the live entries. It visits each shard in
 // turn, copying the shard's entries under its lock and yielding them after
-// releasing it, from the most to the least recently used: with one shard the
-// order is exact LRU order, otherwise it is unspecified. Memory is O(one
+// releasing it, in the order of its policy: under LRU from the most to the
+// least recently used (with one shard, exact LRU order); under W-TinyLFU
+// its protected entries, then probation, then the window, each from the
+// most recently moved. Across shards the order is unspecified. Memory is O(one
 // shard). The loop body may call any method of the cache; changes to shards
 // already visited are not seen. Iteration counts nothing and does not change
 // the recency order. Each live key is yielded once.
@@ -316,15 +320,20 @@ func (c *Cache[K, V]) Stats() Stats {
 // runs in a goroutine of its own with a context that carries the values of
 // the first caller's ctx but is canceled only when every waiting caller has
 // given up, or when the cache is closed. A caller whose ctx ends stops
-// waiting and returns ctx.Err(). If load returns an error (or panics), every
-// waiting caller gets that error and nothing is stored. A value loaded while
+// waiting and returns ctx.Err(). If load returns an error (or panics, or
+// calls runtime.Goexit), every waiting caller gets an error and nothing is
+// stored. A value loaded while
 // k was written (set, deleted, cleared, or loaded anew after every caller
 // gave up) is returned to the callers still waiting but never stored over
 // the newer state.
 //
-// GetOrLoad counts a hit or a miss like [Cache.Get]; [Stats] also counts
-// Loads and LoadErrors. After [Cache.Close], load runs in the calling
-// goroutine with the caller's ctx.
+// The removal callback hears of the entries the loaded value's store
+// removes in the goroutine of the first caller to wake, before that caller
+// returns, so a callback's panic reaches a caller as it would from Set (if
+// every caller has given up, the loader's goroutine reports them, and a
+// panic there is dropped). GetOrLoad counts a hit or a miss like
+// [Cache.Get]; [Stats] also counts Loads and LoadErrors. After
+// [Cache.Close], load runs in the calling goroutine with the caller's ctx.
 func (c *Cache[K, V]) GetOrLoad(ctx context.Context, k K, load func(ctx context.Context, k K) (V, error)) (V, error) {
 	return c.c.getOrLoad(ctx, k, load)
 }
@@ -374,7 +383,8 @@ func (c *Cache[K, V]) SetMaxWeight(w uint64) {
 // waits for both to return, so that no goroutine of the cache outlives it.
 // It is idempotent and safe without a janitor. The cache stays usable after
 // Close, without a janitor. Close must not be called from a removal callback
-// run by the janitor or from a loader, which it would wait for.
+// run by the janitor or from a loader, which it would wait for (nor from a
+// callback of a load every caller gave up on, see [Cache.GetOrLoad]).
 func (c *Cache[K, V]) Close() {
 	c.cleanup.Stop()
 	c.c.close()

@@ -40,7 +40,10 @@ func (bytesCodec) Decode(data []byte) ([]byte, error)          { return bytes.Cl
 
 // GobCodec is the [Codec] that encodes each value with encoding/gob, for
 // any type gob can encode. It is the default for types other than string
-// and []byte.
+// and []byte. A nil pointer, interface, map or slice, which gob cannot
+// tell from a pointer to a zero value (or an empty map or slice), is
+// encoded as no bytes at all, which gob never writes for a value, and
+// decoded as nil.
 func GobCodec[T any]() Codec[T] { return gobCodec[T]{} }
 
 type gobCodec[T any] struct{}
@@ -48,6 +51,9 @@ type gobCodec[T any] struct{}
 func (gobCodec[T]) Name() string { return "gob:" + reflect.TypeFor[T]().String() }
 
 func (gobCodec[T]) Append(dst []byte, v T) ([]byte, error) {
+	if isNil(v) {
+		return dst, nil
+	}
 	buf := bytes.NewBuffer(dst)
 	if err := gob.NewEncoder(buf).Encode(&v); err != nil {
 		return dst, err
@@ -57,8 +63,20 @@ func (gobCodec[T]) Append(dst []byte, v T) ([]byte, error) {
 
 func (gobCodec[T]) Decode(data []byte) (T, error) {
 	var v T
+	if len(data) == 0 {
+		return v, nil // nil (see GobCodec)
+	}
 	err := gob.NewDecoder(bytes.NewReader(data)).Decode(&v)
 	return v, err
+}
+
+// isNil reports whether v is a nil pointer, interface, map or slice.
+func isNil[T any](v T) bool {
+	switch r := reflect.ValueOf(&v).Elem(); r.Kind() {
+	case reflect.Pointer, reflect.Interface, reflect.Map, reflect.Slice:
+		return r.IsNil()
+	}
+	return false
 }
 
 // defaultCodec returns the codec Save and Load use for T: StringCodec for

@@ -2,11 +2,13 @@ package minicache
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync/atomic"
 )
 
 // call is one load in flight, shared by every GetOrLoad caller of its key.
-type call[V any] struct {
+type call[K comparable, V any] struct {
 	done chan struct{} // closed when val and err are set
 	val  V
 	err  error
@@ -14,10 +16,24 @@ type call[V any] struct {
 	// Guarded by the shard's mu.
 	waiters  int  // callers still waiting
 	outdated bool // a write of the key came after the load began
+	finished bool // val and err are set, and pending if there is work left
+
+	// pending is set, with the shard's lock held, when storing the loaded
+	// value left work to do after unlocking: reporting the removals in
+	// removed to the callback and making the other shards honour the weight
+	// bound. The first caller to wake does it (see afterLoad), so that the
+	// callbacks run in a GetOrLoad caller's goroutine, as any write's do,
+	// not in the loader's, where a panic would end the process.
+	pending atomic.Bool
+	removed removals[K, V]
 
 	ctx    context.Context    // the loader's context
 	cancel context.CancelFunc // cancels ctx
 }
+
+// errLoaderExited is the error of a load whose function never returned: it
+// called runtime.Goexit (as t.FailNow does).
+var errLoaderExited = errors.New("minicache: loader exited without returning (runtime.Goexit)")
 
 // getOrLoad implements Cache.GetOrLoad.
 func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Context, K) (V, error)) (V, error) {
@@ -49,19 +65,22 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 	}
 	cl.waiters++
 	s.unlock()
-	c.report(rp)
+	// The load starts before the callbacks of the miss run: one that
+	// panics must not leave registered a load that never runs.
 	if leader && !c.spawnLoad(s, k, h, cl, load) {
 		// The cache is closed and starts no goroutines: load in this one.
-		v, err := callLoader(ctx, k, load)
-		c.finishLoad(s, k, h, cl, v, err)
+		c.runLoad(ctx, s, k, h, cl, load)
 	}
+	c.report(rp)
 
 	select {
 	case <-cl.done:
+		c.afterLoad(s, cl)
 		return cl.val, cl.err
 	case <-ctx.Done():
 		select {
 		case <-cl.done: // the value is there: better than an error
+			c.afterLoad(s, cl)
 			return cl.val, cl.err
 		default:
 		}
@@ -71,22 +90,36 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 	// An abandoned load stays registered until it returns, so that writes
 	// of k go on marking it outdated; the next caller starts a new one.
 	abandoned := cl.waiters == 0
+	finished := cl.finished
 	s.unlock()
 	if abandoned {
 		cl.cancel() // nobody is left to use the value
+	}
+	if finished {
+		// It finished while this caller gave up, counting on it.
+		c.afterLoad(s, cl)
 	}
 	var zero V
 	return zero, ctx.Err()
 }
 
+// afterLoad does what storing cl's value left to do once, in the first
+// goroutine to call it: reports the removals and fits the weight bound.
+func (c *core[K, V]) afterLoad(s *shard[K, V], cl *call[K, V]) {
+	if cl.pending.CompareAndSwap(true, false) {
+		c.report(&cl.removed)
+		c.fitWeight(s)
+	}
+}
+
 // newCall registers a load of k in s. The loader's context keeps the values
 // of ctx but not its cancellation: it is canceled when every waiter has gone
 // or the cache is closed. s.mu is held.
-func (c *core[K, V]) newCall(s *shard[K, V], k K, ctx context.Context) *call[V] {
+func (c *core[K, V]) newCall(s *shard[K, V], k K, ctx context.Context) *call[K, V] {
 	lctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	cl := &call[V]{done: make(chan struct{}), ctx: lctx, cancel: cancel}
+	cl := &call[K, V]{done: make(chan struct{}), ctx: lctx, cancel: cancel}
 	if s.calls == nil {
-		s.calls = make(map[K]*call[V])
+		s.calls = make(map[K]*call[K, V])
 	}
 	s.calls[k] = cl
 	return cl
@@ -94,7 +127,7 @@ func (c *core[K, V]) newCall(s *shard[K, V], k K, ctx context.Context) *call[V] 
 
 // spawnLoad runs the loader of cl in a goroutine that Close waits for. It
 // reports false, starting nothing, once the cache is closed.
-func (c *core[K, V]) spawnLoad(s *shard[K, V], k K, h uint64, cl *call[V], load func(context.Context, K) (V, error)) bool {
+func (c *core[K, V]) spawnLoad(s *shard[K, V], k K, h uint64, cl *call[K, V], load func(context.Context, K) (V, error)) bool {
 	c.loadMu.Lock()
 	defer c.loadMu.Unlock()
 	if c.closed {
@@ -105,10 +138,25 @@ func (c *core[K, V]) spawnLoad(s *shard[K, V], k K, h uint64, cl *call[V], load 
 	go func() {
 		defer c.loading.Done()
 		defer stop()
-		v, err := callLoader(cl.ctx, k, load)
-		c.finishLoad(s, k, h, cl, v, err)
+		c.runLoad(cl.ctx, s, k, h, cl, load)
 	}()
 	return true
+}
+
+// runLoad calls load with ctx and finishes cl with what it returns. A load
+// that never returns, having called runtime.Goexit, finishes cl too, with
+// errLoaderExited, so that its callers are not left waiting forever.
+func (c *core[K, V]) runLoad(ctx context.Context, s *shard[K, V], k K, h uint64, cl *call[K, V], load func(context.Context, K) (V, error)) {
+	returned := false
+	defer func() {
+		if !returned {
+			var zero V
+			c.finishLoad(s, k, h, cl, zero, errLoaderExited)
+		}
+	}()
+	v, err := callLoader(ctx, k, load)
+	returned = true
+	c.finishLoad(s, k, h, cl, v, err)
 }
 
 // callLoader runs load, turning a panic into an error so that it cannot take
@@ -124,8 +172,11 @@ func callLoader[K comparable, V any](ctx context.Context, k K, load func(context
 
 // finishLoad publishes a load's result and stores a loaded value with the
 // default TTL, unless the key was written meanwhile (set, deleted, cleared,
-// or loaded anew after every caller of cl gave up).
-func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[V], v V, err error) {
+// or loaded anew after every caller of cl gave up). What the store leaves to
+// do after unlocking is the waking callers' (see call.pending); if every
+// caller has given up, this goroutine does it, and a callback's panic,
+// which no caller is left to receive, is dropped.
+func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[K, V], v V, err error) {
 	var w uint64
 	if err == nil {
 		w = c.weigh(k, v)
@@ -146,11 +197,19 @@ func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[V], v V,
 	default:
 		s.loads++
 		s.setLocked(k, h, 0, v, expireAt(&now, c.ttl), w, &now, rp)
+		if rp != nil {
+			cl.removed = *rp
+		}
+		cl.pending.Store(true)
 	}
 	cl.val, cl.err = v, err
-	// Report the removals the store caused before waking the callers, so
-	// that GetOrLoad, like Set, returns after its callbacks have run.
-	c.unlockAndReport(s, rp)
+	cl.finished = true
+	orphaned := cl.waiters == 0
+	s.unlock()
 	close(cl.done)
 	cl.cancel()
+	if orphaned {
+		defer func() { recover() }()
+		c.afterLoad(s, cl)
+	}
 }

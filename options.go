@@ -93,7 +93,8 @@ func WithMaxWeight(w uint64) Option {
 // WithWeigher sets the function that gives an entry's weight for
 // [WithMaxWeight], for instance its size in bytes. It is called once per
 // stored value: without the shard's lock for Set and its variants, with it
-// held for the value a [Cache.Compute] function returns. It must be fast and
+// held for the value a [Cache.Compute] or [Cache.ComputeIfPresent] function
+// returns and for [Cache.GetAndSet], which is built on Compute. It must be fast and
 // deterministic and must not call the cache. Its type must match the
 // cache's: [New] panics otherwise.
 func WithWeigher[K comparable, V any](weigh func(key K, value V) uint64) Option {
@@ -105,7 +106,8 @@ func WithWeigher[K comparable, V any](weigh func(key K, value V) uint64) Option 
 // the [RemovalCause].
 //
 // The callback is synchronous: it runs in the goroutine whose call caused the
-// removal (the janitor's goroutine for its removals), after the cache's locks
+// removal (the janitor's goroutine for its removals; for a loaded value's
+// store, a [Cache.GetOrLoad] caller's), after the cache's locks
 // are released and before that call returns. So it may call any method of the
 // cache, and its order follows the operations that cause it. Synchronous
 // delivery needs no queue that could grow without bound and no goroutine of

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"runtime"
 	"testing"
@@ -353,4 +354,99 @@ func TestLongTTLsAreCutNotDropped(t *testing.T) {
 	ttl, ok := d.TTL("never")
 	assert.True(t, ok)
 	assert.Equal(t, NoExpiration, ttl)
+}
+
+// TestLoadCallbackPanicReachesTheCaller: the removals a loaded value's store
+// caused were reported in the loader's goroutine, so a callback that
+// panicked there ended the process. They are reported in a caller's
+// goroutine now, where the panic reaches GetOrLoad's caller as Set's would.
+func TestLoadCallbackPanicReachesTheCaller(t *testing.T) {
+	c := New[int, int](WithCapacity(1), WithRemovalCallback(func(k, v int, cause RemovalCause) {
+		panic(fmt.Sprintf("callback for %d (%v)", k, cause))
+	}))
+	defer c.Close()
+	c.Set(1, 1)
+	assert.PanicsWithValue(t, "callback for 1 (evicted)", func() {
+		c.GetOrLoad(context.Background(), 2, func(context.Context, int) (int, error) { return 2, nil })
+	})
+	v, ok := c.Get(2)
+	assert.True(t, ok, "the loaded value is stored")
+	assert.Equal(t, 2, v)
+}
+
+// TestMissCallbackPanicLeavesNoStuckLoad: a callback that panicked for the
+// expired entry GetOrLoad's miss removed left a load registered that never
+// ran, and every later GetOrLoad of the key waited for it until its own
+// context ended.
+func TestMissCallbackPanicLeavesNoStuckLoad(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := New[string, int](WithRemovalCallback(func(_ string, _ int, cause RemovalCause) {
+			if cause == CauseExpired {
+				panic("expired")
+			}
+		}))
+		defer c.Close()
+		c.SetWithTTL("k", 1, time.Second)
+		time.Sleep(2 * time.Second)
+		assert.Panics(t, func() {
+			c.GetOrLoad(context.Background(), "k", func(context.Context, string) (int, error) { return 2, nil })
+		})
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		v, err := c.GetOrLoad(ctx, "k", func(context.Context, string) (int, error) { return 3, nil })
+		require.NoError(t, err, "the next GetOrLoad waited for a load that never ran")
+		assert.Contains(t, []int{2, 3}, v)
+	})
+}
+
+// TestLoaderGoexitFinishesTheLoad: a loader that called runtime.Goexit (as
+// t.FailNow does) never closed its call, and its callers, and every later
+// caller of the key, waited forever.
+func TestLoaderGoexitFinishesTheLoad(t *testing.T) {
+	c := New[string, int]()
+	defer c.Close()
+	within(t, 10*time.Second, func() {
+		_, err := c.GetOrLoad(context.Background(), "k", func(context.Context, string) (int, error) {
+			runtime.Goexit()
+			return 0, nil
+		})
+		assert.ErrorIs(t, err, errLoaderExited)
+		v, err := c.GetOrLoad(context.Background(), "k", func(context.Context, string) (int, error) { return 7, nil })
+		assert.NoError(t, err)
+		assert.Equal(t, 7, v)
+	})
+	c.Close()
+	within(t, 10*time.Second, func() {
+		// After Close the loader runs in the caller's goroutine, which
+		// Goexit ends; the next caller must still get its own load.
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			c.GetOrLoad(context.Background(), "j", func(context.Context, string) (int, error) {
+				runtime.Goexit()
+				return 0, nil
+			})
+		}()
+		<-done
+		v, err := c.GetOrLoad(context.Background(), "j", func(context.Context, string) (int, error) { return 8, nil })
+		assert.NoError(t, err)
+		assert.Equal(t, 8, v)
+	})
+}
+
+// TestCloseFromALoadsCallback: Close called from a callback of a loaded
+// value's store waited for the loader's goroutine, in which it ran.
+func TestCloseFromALoadsCallback(t *testing.T) {
+	var c *Cache[int, int]
+	c = New[int, int](WithCapacity(1), WithRemovalCallback(func(_, _ int, cause RemovalCause) {
+		if cause == CauseEvicted {
+			c.Close()
+		}
+	}))
+	c.Set(1, 1)
+	within(t, 10*time.Second, func() {
+		v, err := c.GetOrLoad(context.Background(), 2, func(context.Context, int) (int, error) { return 2, nil })
+		assert.NoError(t, err)
+		assert.Equal(t, 2, v)
+	})
 }

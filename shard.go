@@ -32,14 +32,14 @@ type shard[K comparable, V any] struct {
 
 	// A Get reads these and the first fields of slab: the second and
 	// third cache lines (see TestShardLayout).
-	order    order          // the eviction order of the slab's slots
-	index    index          // hash → slot
-	slab     slab[K, V]     // the entries
-	expiry   expiryHeap     // deadlines of the entries that have one
-	expiring int            // live entries with a deadline
-	capacity int            // most live entries; noLimit when unbounded
-	weight   uint64         // sum of the weights of the live entries
-	calls    map[K]*call[V] // loads in flight (see loader.go)
+	order    order             // the eviction order of the slab's slots
+	index    index             // hash → slot
+	slab     slab[K, V]        // the entries
+	expiry   expiryHeap        // deadlines of the entries that have one
+	expiring int               // live entries with a deadline
+	capacity int               // most live entries; noLimit when unbounded
+	weight   uint64            // sum of the weights of the live entries
+	calls    map[K]*call[K, V] // loads in flight (see loader.go)
 
 	// Set once by New, read-only after: the cache's weight bound and total,
 	// nil when it weighs nothing, and its hash function.

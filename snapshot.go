@@ -96,10 +96,13 @@ func (c *Cache[K, V]) SaveWith(w io.Writer, keys Codec[K], values Codec[V]) (int
 
 // Load reads a snapshot written by [Cache.Save] from r and stores its
 // entries in c with their deadlines, in the order they were saved, and
-// returns how many it stored. Entries whose deadline has passed are
-// skipped; a cache smaller than the snapshot keeps the most recently used
-// of each saved shard. Entries already in c stay unless the snapshot has
-// their key.
+// returns how many it stored, counting those that later ones evicted.
+// Entries whose deadline has passed are skipped. Into a cache smaller than
+// the snapshot, entries arrive as new ones would: under LRU it keeps the
+// most recently used of each saved shard; under W-TinyLFU its admission
+// chooses, by the frequencies a W-TinyLFU cache's snapshot carries (a
+// snapshot of an LRU cache carries none, so no order is kept). Entries
+// already in c stay unless the snapshot has their key.
 //
 // Load checks every frame's checksum before it stores any entry of it, and
 // reads lengths as the bytes arrive, so damaged input never allocates more

@@ -103,6 +103,44 @@ func TestSnapshotGobCodec(t *testing.T) {
 	assert.Equal(t, []string{"a", "b"}, v)
 }
 
+// TestSnapshotGobKeepsNil: gob writes a nil pointer as a pointer to a zero
+// value, so a cache holding nil (a negative cache's "not found") came back
+// holding &user{}.
+func TestSnapshotGobKeepsNil(t *testing.T) {
+	type user struct{ Name string }
+	src := New[int, *user]()
+	src.Set(1, &user{"Ada"})
+	src.Set(2, nil)
+	src.Set(3, &user{})
+	var buf bytes.Buffer
+	_, err := src.Save(&buf)
+	require.NoError(t, err)
+	dst := New[int, *user]()
+	n, err := dst.Load(&buf)
+	require.NoError(t, err)
+	require.Equal(t, 3, n)
+	for k, want := range map[int]*user{1: {"Ada"}, 2: nil, 3: {}} {
+		v, ok := dst.Get(k)
+		assert.True(t, ok, k)
+		assert.Equal(t, want, v, k)
+	}
+
+	maps := New[string, map[string]int]()
+	maps.Set("nil", nil)
+	maps.Set("full", map[string]int{"a": 1})
+	buf.Reset()
+	_, err = maps.Save(&buf)
+	require.NoError(t, err)
+	back := New[string, map[string]int]()
+	_, err = back.Load(&buf)
+	require.NoError(t, err)
+	v, ok := back.Get("nil")
+	assert.True(t, ok)
+	assert.Nil(t, v)
+	v, _ = back.Get("full")
+	assert.Equal(t, map[string]int{"a": 1}, v)
+}
+
 func TestSnapshotWrongCodec(t *testing.T) {
 	src := New[string, string]()
 	src.Set("a", "b")
