@@ -218,6 +218,7 @@ type machine struct {
 	m          *model
 	removed    func() []record[int, int]
 	exactOrder bool // one shard: eviction and iteration order are exact
+	listening  bool // the cache has a removal callback, whose calls check compares
 	sets       int
 	ctx        context.Context
 }
@@ -240,10 +241,18 @@ func newMachine(t *rapid.T, shards int) *machine {
 		m.defaultTTL = time.Duration(rapid.IntRange(1, 3000).Draw(t, "defaultTTL")) * time.Millisecond
 		opts = append(opts, WithDefaultTTL(m.defaultTTL))
 	}
-	opt, removed := recorder[int, int]()
+	// Without a callback (nobody listening) Set takes its lean path for
+	// overwrites (see core.set); the removals are then not compared.
+	removed := func() []record[int, int] { return nil }
+	listening := rapid.IntRange(0, 3).Draw(t, "listening") > 0
+	if listening {
+		var opt Option
+		opt, removed = recorder[int, int]()
+		opts = append(opts, opt)
+	}
 	return &machine{
-		c: New[int, int](append(opts, opt)...), m: m, removed: removed,
-		exactOrder: shards == 1, ctx: context.Background(),
+		c: New[int, int](opts...), m: m, removed: removed,
+		exactOrder: shards == 1, ctx: context.Background(), listening: listening,
 	}
 }
 
@@ -584,7 +593,9 @@ func (s *machine) check(t *rapid.T) {
 		sortRecords(got)
 		sortRecords(want)
 	}
-	equal(t, "removals", want, got)
+	if s.listening {
+		equal(t, "removals", want, got)
+	}
 	equal(t, "stats", s.m.stats, s.c.Stats())
 
 	var raw []int

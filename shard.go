@@ -169,10 +169,16 @@ func (s *shard[K, V]) liveLocked(k K, h uint64, write bool, now *moment, r *remo
 // be stored because it outweighs the bound or the total weight would
 // overflow (see reserveWeight); k's previous value is removed then.
 func (s *shard[K, V]) setLocked(k K, h uint64, i uint32, v V, expire int64, w uint64, now *moment, r *removals[K, V]) bool {
-	s.invalidateLoad(k)
 	if i == 0 {
 		_, i = s.lookup(k, h, true)
 	}
+	return s.putLocked(k, h, i, v, expire, w, now, r)
+}
+
+// putLocked is setLocked once k has been looked up: i is the slot of its
+// entry, 0 if it has none.
+func (s *shard[K, V]) putLocked(k K, h uint64, i uint32, v V, expire int64, w uint64, now *moment, r *removals[K, V]) bool {
+	s.invalidateLoad(k)
 	if i != 0 {
 		cause := CauseReplaced
 		if s.slab.expired(i, now) {

@@ -38,22 +38,37 @@ func (c *core[K, V]) storeLocked(s *shard[K, V], k K, h uint64, i uint32, v V, t
 }
 
 func (c *core[K, V]) set(k K, v V, ttl time.Duration) bool {
+	if ttl == DefaultTTL {
+		ttl = c.ttl
+	}
 	w := c.weigh(k, v)
 	h := c.hash(k)
 	s := c.shardFor(h)
+	s.lock()
+	if ttl < 0 {
+		var r removals[K, V]
+		rp := c.recorder(&r)
+		now := moment{clk: &c.clock}
+		stored := c.storeLocked(s, k, h, 0, v, ttl, w, &now, rp)
+		c.unlockAndReport(s, rp)
+		return stored
+	}
+	_, i := s.lookup(k, h, true)
+	if i != 0 && ttl == NoExpiration && c.bound == nil && c.onRemove == nil && s.slab.expires == nil && len(s.calls) == 0 {
+		// The commonest write, an overwrite with nothing else to do: no
+		// deadline, old or new (no entry of the shard has had one), no
+		// weight, nobody to tell of the old value, no load to mark
+		// outdated. putLocked would come to the same, in about twice the
+		// instructions.
+		s.slab.entries[i].value = v
+		s.order.update(i)
+		s.unlock()
+		return true
+	}
 	var r removals[K, V]
 	rp := c.recorder(&r)
 	now := moment{clk: &c.clock}
-	s.lock()
-	var stored bool
-	if ttl >= 0 { // Set's own case, kept off storeLocked's call on the hot path
-		if ttl == DefaultTTL {
-			ttl = c.ttl
-		}
-		stored = s.setLocked(k, h, 0, v, expireAt(&now, ttl), w, &now, rp)
-	} else {
-		stored = c.storeLocked(s, k, h, 0, v, ttl, w, &now, rp)
-	}
+	stored := s.putLocked(k, h, i, v, expireAt(&now, ttl), w, &now, rp)
 	c.unlockAndReport(s, rp)
 	return stored
 }
