@@ -237,6 +237,28 @@ func (s *shard[K, V]) putLocked(k K, h uint64, i uint32, v V, expire int64, w ui
 	return true
 }
 
+// recycleLocked stores k (hash h), which is absent, → v with no deadline
+// and no weight in the slot of the least recently used entry, which it
+// evicts without telling anybody: putLocked's insert into a full LRU shard
+// of a cache with no callback, no weights and no deadlines, with the slot
+// passed straight from the victim to k rather than through the free list.
+// It comes to what putLocked would: the same slot, order and counts.
+func (s *shard[K, V]) recycleLocked(k K, h uint64, v V) {
+	i := s.order.links[0].prev
+	s.index.remove(s.index.find(s.tagOf(i), i))
+	s.evictions++
+	tag := uint32(h >> 32)
+	e := &s.slab.entries[i]
+	e.key, e.value = k, v
+	if s.slab.tags != nil {
+		s.slab.tags[i] = tag
+	}
+	s.order.hit(i) // to the front, as an insert
+	if !s.index.insert(tag, i) {
+		s.rebuildIndex(2 * len(s.index.buckets))
+	}
+}
+
 // dropLocked removes k (hash h), if present, because a write stored nothing
 // in its place.
 func (s *shard[K, V]) dropLocked(k K, h uint64, now *moment, r *removals[K, V]) {
