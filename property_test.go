@@ -684,3 +684,79 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// TestPropertyLeanWritesMatchTheGeneralPath drives two caches of the same
+// policy, capacity and hash function with the same operations: one with no
+// removal callback, whose Sets take the lean paths (an overwrite in place,
+// an insert into a full shard recycling the victim's slot, see core.set),
+// and one with a callback, whose Sets go through putLocked. After every
+// operation both must hold the same entries in the same slots, in the same
+// order, with the same counts.
+func TestPropertyLeanWritesMatchTheGeneralPath(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		rapid.Check(inBubble{t}, func(t *rapid.T) {
+			policy := rapid.SampledFrom([]Policy{LRU, WTinyLFU}).Draw(t, "policy")
+			opts := []Option{
+				WithPolicy(policy),
+				WithCapacity(rapid.IntRange(1, 40).Draw(t, "capacity")),
+				WithShards(rapid.IntRange(1, 3).Draw(t, "shards")),
+			}
+			lean := New[int, int](opts...)
+			defer lean.Close()
+			opt, _ := recorder[int, int]()
+			general := New[int, int](append(opts, opt)...)
+			defer general.Close()
+			general.c.hashFn = lean.c.hashFn // the same shards, slots and tags
+			for i := range general.c.shards {
+				general.c.shards[i].hash = lean.c.hashFn
+			}
+			key := rapid.IntRange(0, 120)
+			both := func(f func(c *Cache[int, int])) {
+				f(lean)
+				f(general)
+			}
+			t.Repeat(map[string]func(*rapid.T){
+				"Set": func(t *rapid.T) {
+					k, v := key.Draw(t, "k"), rapid.Int().Draw(t, "v")
+					both(func(c *Cache[int, int]) { c.Set(k, v) })
+				},
+				"SetWithTTL": func(t *rapid.T) { // rare: a deadline ends the lean paths in its shard
+					if rapid.IntRange(0, 20).Draw(t, "ttl?") > 0 {
+						return
+					}
+					k, ttl := key.Draw(t, "k"), time.Duration(rapid.IntRange(1, 50).Draw(t, "ms"))*time.Millisecond
+					both(func(c *Cache[int, int]) { c.SetWithTTL(k, k, ttl) })
+				},
+				"Get": func(t *rapid.T) {
+					k := key.Draw(t, "k")
+					v1, ok1 := lean.Get(k)
+					v2, ok2 := general.Get(k)
+					equal(t, "Get", [2]any{v2, ok2}, [2]any{v1, ok1})
+				},
+				"Delete": func(t *rapid.T) {
+					k := key.Draw(t, "k")
+					both(func(c *Cache[int, int]) { c.Delete(k) })
+				},
+				"Sleep": func(t *rapid.T) {
+					time.Sleep(time.Duration(rapid.IntRange(1, 30).Draw(t, "ms")) * time.Millisecond)
+				},
+				"": func(t *rapid.T) {
+					equal(t, "stats", general.Stats(), lean.Stats())
+					for i := range lean.c.shards {
+						a, b := &lean.c.shards[i], &general.c.shards[i]
+						var gotSlots, wantSlots []uint32
+						var got, want []int
+						for j := range a.order.walk {
+							gotSlots, got = append(gotSlots, j), append(got, a.slab.entries[j].key)
+						}
+						for j := range b.order.walk {
+							wantSlots, want = append(wantSlots, j), append(want, b.slab.entries[j].key)
+						}
+						equal(t, "keys in order", want, got)
+						equal(t, "slots in order", wantSlots, gotSlots)
+					}
+				},
+			})
+		})
+	})
+}

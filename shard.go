@@ -238,13 +238,20 @@ func (s *shard[K, V]) putLocked(k K, h uint64, i uint32, v V, expire int64, w ui
 }
 
 // recycleLocked stores k (hash h), which is absent, → v with no deadline
-// and no weight in the slot of the least recently used entry, which it
-// evicts without telling anybody: putLocked's insert into a full LRU shard
-// of a cache with no callback, no weights and no deadlines, with the slot
-// passed straight from the victim to k rather than through the free list.
-// It comes to what putLocked would: the same slot, order and counts.
+// and no weight in the slot of the policy's victim, which it evicts without
+// telling anybody: putLocked's insert into a full shard of a cache with no
+// callback, no weights and no deadlines, with the slot passed straight from
+// the victim to k rather than through the free list. It comes to what
+// putLocked would: the same slot, order and counts.
 func (s *shard[K, V]) recycleLocked(k K, h uint64, v V) {
-	i := s.order.links[0].prev
+	lfu := s.order.lfu
+	var i uint32
+	if lfu == nil {
+		i = s.order.links[0].prev // LRU's victim
+	} else {
+		i = lfu.victim(0)
+		lfu.evicted(i)
+	}
 	s.index.remove(s.index.find(s.tagOf(i), i))
 	s.evictions++
 	tag := uint32(h >> 32)
@@ -253,7 +260,12 @@ func (s *shard[K, V]) recycleLocked(k K, h uint64, v V) {
 	if s.slab.tags != nil {
 		s.slab.tags[i] = tag
 	}
-	s.order.hit(i) // to the front, as an insert
+	if lfu == nil {
+		s.order.lru.hit(i) // to the front: LRU's unlink and insert in one
+	} else {
+		lfu.remove(i)
+		lfu.insert(i, tag)
+	}
 	if !s.index.insert(tag, i) {
 		s.rebuildIndex(2 * len(s.index.buckets))
 	}

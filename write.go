@@ -65,8 +65,8 @@ func (c *core[K, V]) set(k K, v V, ttl time.Duration) bool {
 			s.order.update(i)
 			s.unlock()
 			return true
-		case s.order.lfu == nil && s.capacity > 0 && s.slab.len >= min(s.capacity, maxShardEntries):
-			s.recycleLocked(k, h, v) // an insert into a full LRU shard
+		case s.capacity > 0 && s.slab.len >= min(s.capacity, maxShardEntries):
+			s.recycleLocked(k, h, v) // an insert into a full shard
 			s.unlock()
 			return true
 		}
