@@ -71,7 +71,14 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 		// The cache is closed and starts no goroutines: load in this one.
 		c.runLoad(ctx, s, k, h, cl, load)
 	}
+	reported := false
+	defer func() {
+		if !reported { // a callback panicked: stop waiting, as on ctx's end
+			c.leave(s, cl)
+		}
+	}()
 	c.report(rp)
+	reported = true
 
 	select {
 	case <-cl.done:
@@ -85,6 +92,15 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 		default:
 		}
 	}
+	c.leave(s, cl)
+	var zero V
+	return zero, ctx.Err()
+}
+
+// leave takes a caller that stops waiting off cl's waiters. The last to
+// leave cancels the load; one that leaves after the load finished, which
+// counted on it, does what the store left to do.
+func (c *core[K, V]) leave(s *shard[K, V], cl *call[K, V]) {
 	s.lock()
 	cl.waiters--
 	// An abandoned load stays registered until it returns, so that writes
@@ -96,19 +112,17 @@ func (c *core[K, V]) getOrLoad(ctx context.Context, k K, load func(context.Conte
 		cl.cancel() // nobody is left to use the value
 	}
 	if finished {
-		// It finished while this caller gave up, counting on it.
 		c.afterLoad(s, cl)
 	}
-	var zero V
-	return zero, ctx.Err()
 }
 
 // afterLoad does what storing cl's value left to do once, in the first
-// goroutine to call it: reports the removals and fits the weight bound.
+// goroutine to call it: reports the removals and fits the weight bound,
+// which it does even if a callback panics.
 func (c *core[K, V]) afterLoad(s *shard[K, V], cl *call[K, V]) {
 	if cl.pending.CompareAndSwap(true, false) {
+		defer c.fitWeight(s)
 		c.report(&cl.removed)
-		c.fitWeight(s)
 	}
 }
 

@@ -450,3 +450,62 @@ func TestCloseFromALoadsCallback(t *testing.T) {
 		assert.Equal(t, 2, v)
 	})
 }
+
+// TestMissCallbackPanicStillReportsTheStore: a caller whose miss's callback
+// panicked stayed counted among the load's waiters, so the load was not
+// orphaned when it finished, and nobody reported the entries its store
+// evicted. (Found by a review.)
+func TestMissCallbackPanicStillReportsTheStore(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var seen []record[string, int]
+		d := New[string, int](WithCapacity(2), WithShards(1), WithRemovalCallback(func(k string, v int, cause RemovalCause) {
+			seen = append(seen, record[string, int]{k, v, cause})
+			if cause == CauseExpired {
+				panic("expired")
+			}
+		}))
+		defer d.Close()
+		d.Set("a", 1)
+		d.SetWithTTL("k", 1, time.Second)
+		time.Sleep(2 * time.Second)
+		release := make(chan struct{})
+		assert.Panics(t, func() {
+			d.GetOrLoad(context.Background(), "k", func(context.Context, string) (int, error) {
+				<-release
+				return 2, nil
+			})
+		})
+		d.Set("b", 3) // the shard is full: a, b
+		close(release)
+		synctest.Wait()
+		_, kept := d.Get("a")
+		require.False(t, kept, "storing k evicted a")
+		assert.Contains(t, seen, record[string, int]{"a", 1, CauseEvicted}, "the eviction is reported")
+	})
+}
+
+// TestMissCallbackPanicStillFitsTheWeight: the same abandoned store never
+// made the other shards honour the weight bound.
+func TestMissCallbackPanicStillFitsTheWeight(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := New[int, int](WithShards(2), WithMaxWeight(4), WithWeigher(func(_, v int) uint64 { return uint64(v) }),
+			WithRemovalCallback(func(_, _ int, cause RemovalCause) {
+				if cause == CauseExpired {
+					panic("expired")
+				}
+			}))
+		defer c.Close()
+		other := 1 // a key in the other shard than 0's
+		for c.c.shardFor(c.c.hash(other)) == c.c.shardFor(c.c.hash(0)) {
+			other++
+		}
+		c.Set(other, 3)
+		c.SetWithTTL(0, 1, time.Second)
+		time.Sleep(2 * time.Second)
+		assert.Panics(t, func() {
+			c.GetOrLoad(context.Background(), 0, func(context.Context, int) (int, error) { return 3, nil })
+		})
+		synctest.Wait()
+		assert.LessOrEqual(t, c.Stats().Weight, uint64(4), "the total weight fits the bound")
+	})
+}
