@@ -82,21 +82,13 @@ var settings = []setting{
 	{"CACHE_DEFAULT_TTL", "default-ttl", "300",
 		"TTL of an entry set without one, in seconds or as a Go duration such as 5m, at least 1s as a PUT's ttl (0: never expire)",
 		func(c *config, v string) (err error) {
-			d, err := parseSeconds(v)
-			if err == nil && d != 0 && d < time.Second {
-				return errors.New("below the floor of 1s, the shortest ttl a PUT may give (0: never expire)")
-			}
-			c.defaultTTL = d
+			c.defaultTTL, err = parseFloored(v, time.Second, "the shortest ttl a PUT may give; 0 never expires")
 			return err
 		}},
 	{"CACHE_CLEANUP_INTERVAL", "cleanup-interval", "60",
 		"how often expired entries are swept, in seconds or as a Go duration, at least " + minCleanupInterval.String() + " (0: never; expired entries are still never served)",
 		func(c *config, v string) (err error) {
-			d, err := parseSeconds(v)
-			if err == nil && d != 0 && d < minCleanupInterval {
-				return fmt.Errorf("below the floor of %v (0 turns the sweep off)", minCleanupInterval)
-			}
-			c.cleanupInterval = d
+			c.cleanupInterval, err = parseFloored(v, minCleanupInterval, "0 turns the sweep off")
 			return err
 		}},
 	{"CACHE_MAX_MEMORY", "max-memory", "0",
@@ -137,11 +129,7 @@ var settings = []setting{
 	{"CACHE_SNAPSHOT_INTERVAL", "snapshot-interval", "0",
 		"how often a snapshot is saved in the background, in seconds or as a Go duration, at least 1s (0: only at shutdown)",
 		func(c *config, v string) (err error) {
-			d, err := parseSeconds(v)
-			if err == nil && d != 0 && d < time.Second {
-				return errors.New("below the floor of 1s (0 saves only at shutdown)")
-			}
-			c.snapshotEvery = d
+			c.snapshotEvery, err = parseFloored(v, time.Second, "0 saves only at shutdown")
 			return err
 		}},
 	{"CACHE_MAX_CONNECTIONS", "max-connections", "1024",
@@ -291,6 +279,16 @@ func parseSeconds(v string) (time.Duration, error) {
 		return 0, errors.New("negative: want 0 or more seconds")
 	}
 	return d, nil
+}
+
+// parseFloored parses a duration as parseSeconds does and refuses one
+// below floor other than 0, saying why in note.
+func parseFloored(v string, floor time.Duration, note string) (time.Duration, error) {
+	d, err := parseSeconds(v)
+	if err == nil && d != 0 && d < floor {
+		return 0, fmt.Errorf("below the floor of %v (%s)", floor, note)
+	}
+	return d, err
 }
 
 // sizeUnits maps the accepted size suffixes, in lower case, to bytes.

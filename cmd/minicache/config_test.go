@@ -111,7 +111,7 @@ func TestParseConfigErrors(t *testing.T) {
 		{"snapshot interval without a path", nil, env("CACHE_SNAPSHOT_INTERVAL", "10"),
 			`invalid CACHE_SNAPSHOT_INTERVAL=10s: snapshots need CACHE_SNAPSHOT_PATH`},
 		{"default ttl below a second", nil, env("CACHE_DEFAULT_TTL", "1ns"),
-			`invalid CACHE_DEFAULT_TTL="1ns": below the floor of 1s, the shortest ttl a PUT may give`},
+			`invalid CACHE_DEFAULT_TTL="1ns": below the floor of 1s (the shortest ttl a PUT may give; 0 never expires)`},
 		{"default ttl just below a second", []string{"-default-ttl", "999ms"}, env(), `invalid flag -default-ttl="999ms": below the floor of 1s`},
 		{"bad flag overrides good env", []string{"-max-entries", "x"}, env("CACHE_MAX_ENTRIES", "10"), `invalid flag -max-entries="x"`},
 		{"unknown flag", []string{"-nope"}, env(), "flag provided but not defined: -nope"},
