@@ -195,8 +195,7 @@ func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[K, V], v
 	if err == nil {
 		w = c.weigh(k, v)
 	}
-	var r removals[K, V]
-	rp := c.recorder(&r)
+	rp := c.recorder(&cl.removed) // reported by afterLoad
 	now := moment{clk: &c.clock}
 	s.lock()
 	current := s.calls[k] == cl
@@ -211,9 +210,6 @@ func (c *core[K, V]) finishLoad(s *shard[K, V], k K, h uint64, cl *call[K, V], v
 	default:
 		s.loads++
 		s.setLocked(k, h, 0, v, expireAt(&now, c.ttl), w, &now, rp)
-		if rp != nil {
-			cl.removed = *rp
-		}
 		cl.pending.Store(true)
 	}
 	cl.val, cl.err = v, err

@@ -145,12 +145,12 @@ func cmdExpire(c *conn, args [][]byte) {
 	at, ttl := when, time.Duration(-1)
 	if name == "expireat" || name == "pexpireat" {
 		if d := time.UnixMilli(when).Sub(now); d > 0 {
-			ttl = capTTL(d, now)
+			ttl = capTTL(d)
 		}
 	} else {
 		at += now.UnixMilli()
 		if when > 0 {
-			ttl = msDuration(when, now)
+			ttl = msDuration(when)
 		}
 	}
 	key := string(args[1])

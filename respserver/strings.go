@@ -105,30 +105,30 @@ func (c *conn) parseExpiry(e expiry, arg []byte, cmd string) (time.Duration, boo
 		if d <= 0 {
 			return -1, true
 		}
-		return capTTL(d, now), true
+		return capTTL(d), true
 	}
 	if ms > math.MaxInt64-now.UnixMilli() {
 		c.w.error("ERR invalid expire time in '" + cmd + "' command")
 		return 0, false
 	}
-	return msDuration(ms, now), true
+	return msDuration(ms), true
 }
 
-// msDuration converts milliseconds to a time to live from now, cut so that
-// the deadline stays within the cache's clock (Unix nanoseconds in an int64,
-// up to the year 2262): a longer one would mean no deadline at all.
-func msDuration(ms int64, now time.Time) time.Duration {
+// msDuration converts milliseconds to a time to live, saturating rather
+// than overflowing (see capTTL).
+func msDuration(ms int64) time.Duration {
 	d := time.Duration(math.MaxInt64)
 	if ms <= math.MaxInt64/int64(time.Millisecond) {
 		d = time.Duration(ms) * time.Millisecond
 	}
-	return capTTL(d, now)
+	return capTTL(d)
 }
 
-// capTTL cuts a time to live so that now + d is a deadline the cache can
-// hold (see msDuration).
-func capTTL(d time.Duration, now time.Time) time.Duration {
-	return min(d, time.Duration(math.MaxInt64-now.UnixNano())-time.Second)
+// capTTL keeps a time to live off minicache.NoExpiration (math.MaxInt64),
+// which would mean no deadline at all; the cache itself cuts a deadline
+// past 2262-04-11 to that day.
+func capTTL(d time.Duration) time.Duration {
+	return min(d, minicache.NoExpiration-1)
 }
 
 func cmdGet(c *conn, args [][]byte) {
