@@ -35,14 +35,13 @@ func (g *ghost) bit(h uint64) uint64 { return uint64(uint32(h)) * g.bits >> 32 }
 // ghostHash spreads a tag for the filters, apart from the sketch's hash.
 func ghostHash(tag uint32) uint64 { return mix(uint64(tag)<<32 | uint64(^tag)) }
 
-// add remembers the key with hash tag tag.
-func (g *ghost) add(tag uint32) {
+// add remembers the key whose tag spreads to h (ghostHash).
+func (g *ghost) add(h uint64) {
 	if g.n >= g.half {
 		g.cur, g.prev = g.prev, g.cur
 		clear(g.cur)
 		g.n = 0
 	}
-	h := ghostHash(tag)
 	for range 3 {
 		b := g.bit(h)
 		g.cur[b/64] |= 1 << (b % 64)
@@ -51,11 +50,10 @@ func (g *ghost) add(tag uint32) {
 	g.n++
 }
 
-// has reports whether the key with hash tag tag is remembered. It stops at
-// the first bit that neither generation has set, as most keys asked about
-// were never added.
-func (g *ghost) has(tag uint32) bool {
-	h := ghostHash(tag)
+// has reports whether the key whose tag spreads to h (ghostHash) is
+// remembered. It stops at the first bit that neither generation has set, as
+// most keys asked about were never added.
+func (g *ghost) has(h uint64) bool {
 	inCur, inPrev := true, true
 	for range 3 {
 		b := g.bit(h)

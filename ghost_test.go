@@ -12,17 +12,17 @@ func TestGhostRemembersTheLatestKeys(t *testing.T) {
 	var g ghost
 	g.init(1000)
 	for k := range uint32(1000) {
-		g.add(k)
+		g.add(ghostHash(k))
 	}
 	for k := uint32(500); k < 1000; k++ {
-		assert.True(t, g.has(k), "key %d is among the latest half", k)
+		assert.True(t, g.has(ghostHash(k)), "key %d is among the latest half", k)
 	}
 	for k := uint32(1000); k < 3000; k++ {
-		g.add(k)
+		g.add(ghostHash(k))
 	}
 	false1 := 0
 	for k := range uint32(1000) {
-		if g.has(k) {
+		if g.has(ghostHash(k)) {
 			false1++
 		}
 	}
@@ -98,12 +98,12 @@ func TestGhostFalsePositives(t *testing.T) {
 		var g ghost
 		g.init(size)
 		for k := range uint32(size - 1) { // fills both generations
-			g.add(k)
+			g.add(ghostHash(k))
 		}
 		false1 := 0
 		const probes = 200_000
 		for k := uint32(1 << 30); k < 1<<30+probes; k++ {
-			if g.has(k) {
+			if g.has(ghostHash(k)) {
 				false1++
 			}
 		}

@@ -245,14 +245,16 @@ func (s *shard[K, V]) putLocked(k K, h uint64, i uint32, v V, expire int64, w ui
 // putLocked would: the same slot, order and counts.
 func (s *shard[K, V]) recycleLocked(k K, h uint64, v V) {
 	lfu := s.order.lfu
-	var i uint32
+	var i, old uint32
 	if lfu == nil {
 		i = s.order.links[0].prev // LRU's victim
+		old = s.tagOf(i)
 	} else {
 		i = lfu.victim(0)
 		lfu.evicted(i)
+		old = lfu.tag(i) // remembered from the admission test
 	}
-	s.index.remove(s.index.find(s.tagOf(i), i))
+	s.index.remove(s.index.find(old, i))
 	s.evictions++
 	tag := uint32(h >> 32)
 	e := &s.slab.entries[i]

@@ -23,6 +23,7 @@ func (s *sketch) init(capacity int) {
 	*s = sketch{table: make([]uint64, words), mask: uint64(words)/8 - 1}
 }
 
+// sketchHash spreads a key's hash tag over the 64 bits the sketch takes.
 func sketchHash(tag uint32) uint64 { return mix(uint64(tag) | uint64(tag)<<32) }
 
 // block returns the 64-byte block of the key whose mixed hash is h. Counter
@@ -33,9 +34,8 @@ func (s *sketch) block(h uint64) *[8]uint64 {
 	return (*[8]uint64)(s.table[base : base+8])
 }
 
-// addN counts n occurrences of the key with hash tag tag.
-func (s *sketch) addN(tag uint32, n uint64) {
-	h := sketchHash(tag)
+// addN counts n occurrences of the key whose tag spreads to h (sketchHash).
+func (s *sketch) addN(h, n uint64) {
 	b := s.block(h)
 	inc(b, h, 0, n)
 	inc(b, h, 1, n)
@@ -58,9 +58,9 @@ func counter(b *[8]uint64, h, j uint64) uint64 {
 	return b[(j*2+bits&1)&7] >> ((bits >> 1 & 15) * 4) & 15
 }
 
-// estimate returns the smallest of the key's four counters, 0 to 15.
-func (s *sketch) estimate(tag uint32) uint64 {
-	h := sketchHash(tag)
+// estimate returns the smallest of the four counters of the key whose tag
+// spreads to h (sketchHash), 0 to 15.
+func (s *sketch) estimate(h uint64) uint64 {
 	b := s.block(h)
 	return min(counter(b, h, 0), counter(b, h, 1), counter(b, h, 2), counter(b, h, 3))
 }

@@ -253,7 +253,7 @@ func (c *core[K, V]) warm(k K, freq uint8) {
 	h := c.hash(k)
 	s := c.shardFor(h)
 	s.lock()
-	s.order.lfu.sk.addN(uint32(h>>32), uint64(freq))
+	s.order.lfu.sk.addN(sketchHash(uint32(h>>32)), uint64(freq))
 	s.unlock()
 }
 
