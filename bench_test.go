@@ -349,8 +349,13 @@ func BenchmarkLarge(b *testing.B) {
 
 // BenchmarkWTinyLFU measures the hot paths under WithPolicy(WTinyLFU), to
 // set beside BenchmarkGet, BenchmarkSet and BenchmarkParallel (LRU).
-func BenchmarkWTinyLFU(b *testing.B) {
-	lfu := WithPolicy(WTinyLFU)
+func BenchmarkWTinyLFU(b *testing.B) { benchPolicy(b, WTinyLFU) }
+func BenchmarkClock(b *testing.B)    { benchPolicy(b, Clock) }
+
+// benchPolicy runs the benchmarks of Get, Set and the parallel mixes for a
+// cache of policy p.
+func benchPolicy(b *testing.B, p Policy) {
+	lfu := WithPolicy(p)
 	b.Run("Get/int/zipf", func(b *testing.B) { benchGet(b, filled(benchInts, lfu), benchInts) })
 	b.Run("Get/string/zipf", func(b *testing.B) { benchGet(b, filled(benchStrings, lfu), benchStrings) })
 	b.Run("Set/int/zipf", func(b *testing.B) {

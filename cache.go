@@ -7,8 +7,8 @@
 // A Cache is split into shards, each an exact LRU list over a flat array of
 // entries with integer links and a Robin Hood hash index, guarded by its own
 // mutex. A Get or Set hashes its key once, locks one shard and allocates
-// nothing; under W-TinyLFU a Get whose hit changes nothing reads without
-// the lock (see [WTinyLFU]). An entry costs no heap object of its own: what the garbage
+// nothing; under [WTinyLFU] and [Clock] a Get whose hit changes nothing
+// reads without the lock. An entry costs no heap object of its own: what the garbage
 // collector sees grows with the number of shards, not of entries. Deadlines
 // sit in a heap per shard, so removing what has expired costs time in
 // proportion to what has expired, never a scan of the live entries.
@@ -138,7 +138,8 @@ func (c *Cache[K, V]) Replace(k K, v V, ttl time.Duration) bool {
 
 // Get returns the value of k and true, or the zero value and false if k is
 // absent or expired. A hit makes k the most recently used key (under
-// [WTinyLFU]: marks and counts it); Get counts a hit or a miss in [Stats].
+// [WTinyLFU]: marks and counts it; under [Clock]: marks it); Get counts a
+// hit or a miss in [Stats].
 func (c *Cache[K, V]) Get(k K) (V, bool) {
 	return c.c.get(k)
 }

@@ -80,13 +80,13 @@ func newCore[K comparable, V any](cfg *config) *core[K, V] {
 		s.bound = c.bound
 		s.hash = c.hashFn
 		s.capacity = share(cfg.capacity, n, i)
-		if cfg.policy == WTinyLFU {
-			s.order.lfu = &tinyLFU{tagOf: s.tagOf, hits: &s.lfuHits, sizer: sz}
+		if cfg.policy != LRU {
+			s.order.lfu = &tinyLFU{tagOf: s.tagOf, hits: &s.lfuHits, sizer: sz, clock: cfg.policy == Clock}
 			s.optimistic = optimisticReads
 		}
 		s.init()
 	}
-	if optimisticReads && cfg.policy == WTinyLFU {
+	if optimisticReads && cfg.policy != LRU {
 		stripes := 8
 		for stripes < 4*runtime.GOMAXPROCS(0) && stripes < 256 {
 			stripes *= 2

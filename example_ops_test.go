@@ -203,9 +203,9 @@ func ExampleCache_Save() {
 }
 
 // W-TinyLFU keeps what is used often through a scan that would flush an LRU
-// cache.
+// cache; Clock, an approximation of LRU, is flushed as LRU is.
 func ExampleWithPolicy() {
-	for _, p := range []minicache.Policy{minicache.LRU, minicache.WTinyLFU} {
+	for _, p := range []minicache.Policy{minicache.LRU, minicache.WTinyLFU, minicache.Clock} {
 		c := minicache.New[int, int](minicache.WithCapacity(100), minicache.WithPolicy(p))
 		for range 10 { // a hot set, read again and again
 			for k := range 50 {
@@ -228,6 +228,7 @@ func ExampleWithPolicy() {
 	// Output:
 	// lru keeps at least 45 of 50 hot keys: false
 	// w-tinylfu keeps at least 45 of 50 hot keys: true
+	// clock keeps at least 45 of 50 hot keys: false
 }
 
 // Prefetch before a batch of operations on keys that may not be in the

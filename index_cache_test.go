@@ -276,7 +276,7 @@ func newIndexMachine[K comparable](t *rapid.T, keyOf func(int) K, intOf func(K) 
 	opts := []Option{
 		WithShards(rapid.IntRange(1, 2).Draw(t, "shards")),
 		WithCapacity(s.capacity),
-		WithPolicy(rapid.SampledFrom([]Policy{LRU, WTinyLFU}).Draw(t, "policy")),
+		WithPolicy(rapid.SampledFrom([]Policy{LRU, WTinyLFU, Clock}).Draw(t, "policy")),
 		WithRemovalCallback(func(k K, v int, cause RemovalCause) {
 			s.mu.Lock()
 			defer s.mu.Unlock()
@@ -502,7 +502,7 @@ func TestIndexSmallIntKeys(t *testing.T) {
 // key stays findable through eviction, which finds victims' buckets by
 // their tags.
 func TestIndexFarBucketsGrowBoundedTable(t *testing.T) {
-	for _, policy := range []Policy{LRU, WTinyLFU} {
+	for _, policy := range []Policy{LRU, WTinyLFU, Clock} {
 		c := New[int, int](WithShards(1), WithCapacity(150), WithPolicy(policy))
 		setHash(c, badHash)
 		for k := machineKeyMin; k <= machineKeyMax; k++ {

@@ -5,12 +5,13 @@ import (
 	"unsafe"
 )
 
-// Optimistic reads. Under W-TinyLFU a hit on an entry already marked and
-// at its most hits changes nothing (see tinyLFU.touch), so such a Get needs
-// no lock: it reads the shard as a sequence lock's reader does and writes
-// none of the shard's cache lines (only its goroutine's stripe of the read
-// counters), while a Get that locks its shard writes the lock's line, which
-// moves to whichever core took it last.
+// Optimistic reads. Under W-TinyLFU a hit on an entry already marked and at
+// its most hits changes nothing (see tinyLFU.touch), and under Clock a hit
+// on an entry already marked, so such a Get needs no lock: it reads the
+// shard as a sequence lock's reader does and writes none of the shard's
+// cache lines (only its goroutine's stripe of the read counters), while a
+// Get that locks its shard writes the lock's line, which moves to whichever
+// core took it last.
 //
 // A writer bumps the shard's seq before and after its writes (shard.lock,
 // shard.bump). tryGet reads seq, then the index, the entry and its state

@@ -2,6 +2,6 @@
 
 package minicache
 
-// optimisticReads says whether W-TinyLFU caches try Gets without the lock
-// (see optimistic.go): on amd64, without the race detector.
+// optimisticReads says whether W-TinyLFU and Clock caches try Gets without
+// the lock (see optimistic.go): on amd64, without the race detector.
 const optimisticReads = false

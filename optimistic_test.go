@@ -13,18 +13,24 @@ import (
 )
 
 // TestOptimisticReadsSeeWholeWrites races Gets against every kind of write
-// on a W-TinyLFU cache and checks that each hit returns a value some Set of
+// on a cache of each policy that reads without the lock and checks that each hit returns a value some Set of
 // that key stored, whole: a value of 32 equal words and a string spelled
 // from its key and those words, so that a torn read of either shows. Keys
 // of many lengths make a torn key header show too. Without -race on amd64
 // most hits are optimistic (checked); elsewhere the test runs the locked
 // path. Stats stay exact: every Get is a hit or a miss.
 func TestOptimisticReadsSeeWholeWrites(t *testing.T) {
+	for _, p := range []Policy{WTinyLFU, Clock} {
+		t.Run(p.String(), func(t *testing.T) { testOptimisticReadsSeeWholeWrites(t, p) })
+	}
+}
+
+func testOptimisticReadsSeeWholeWrites(t *testing.T, p Policy) {
 	type value struct {
 		w [32]uint64 // long to copy: a torn copy is likelier
 		s string
 	}
-	c := New[string, value](WithPolicy(WTinyLFU), WithCapacity(400), WithShards(4))
+	c := New[string, value](WithPolicy(p), WithCapacity(400), WithShards(4))
 	defer c.Close()
 	keys := make([]string, 1000)
 	for i := range keys {
@@ -48,7 +54,7 @@ func TestOptimisticReadsSeeWholeWrites(t *testing.T) {
 		wg.Go(func() {
 			rng := rand.New(rand.NewPCG(uint64(r), 7))
 			for !stop.Load() {
-				k := keys[rng.IntN(40)] // hot keys, soon marked and at 15 hits
+				k := keys[rng.IntN(40)] // hot keys, soon marked (and at 15 hits)
 				if rng.IntN(8) == 0 {
 					k = keys[rng.IntN(len(keys))]
 				}
@@ -110,8 +116,14 @@ func TestOptimisticReadsSeeWholeWrites(t *testing.T) {
 // while a read copies the value, which only the last check of seq catches
 // (without it, some 20 reads of 850k came back torn).
 func TestOptimisticReadsNeverTear(t *testing.T) {
+	for _, p := range []Policy{WTinyLFU, Clock} {
+		t.Run(p.String(), func(t *testing.T) { testOptimisticReadsNeverTear(t, p) })
+	}
+}
+
+func testOptimisticReadsNeverTear(t *testing.T, p Policy) {
 	type value struct{ w [32]uint64 }
-	c := New[int, value](WithPolicy(WTinyLFU), WithCapacity(400), WithShards(1))
+	c := New[int, value](WithPolicy(p), WithCapacity(400), WithShards(1))
 	defer c.Close()
 	of := func(n uint64) (v value) {
 		for i := range v.w {

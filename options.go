@@ -118,8 +118,8 @@ func WithRemovalCallback[K comparable, V any](onRemove func(key K, value V, caus
 	return func(c *config) { c.onRemove = onRemove }
 }
 
-// WithPolicy sets the eviction policy: [LRU], the default, or [WTinyLFU]. An
-// unknown policy makes [New] panic.
+// WithPolicy sets the eviction policy: [LRU], the default, [WTinyLFU] or
+// [Clock]. An unknown policy makes [New] panic.
 func WithPolicy(p Policy) Option {
 	return func(c *config) { c.policy = p }
 }
@@ -165,7 +165,7 @@ func (cfg *config) validate() {
 		panic(fmt.Sprintf("minicache: negative cleanup interval %v", cfg.interval))
 	}
 	checkWeightLimit(cfg.maxWeight)
-	if cfg.policy > WTinyLFU {
+	if cfg.policy > Clock {
 		panic(fmt.Sprintf("minicache: unknown eviction policy %v", cfg.policy))
 	}
 }

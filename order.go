@@ -28,20 +28,37 @@ const (
 	// with cores. A candidate refused admission is evicted: the removal
 	// callback sees it with [CauseEvicted] and [Stats.Evictions] counts it.
 	WTinyLFU
+	// Clock is CLOCK (second chance), an approximation of LRU: a hit marks
+	// its entry instead of moving it, and the oldest entry is evicted unless
+	// it is marked; a marked entry loses its mark and moves to the front
+	// instead, as if it had just been used. So an entry read at least once
+	// since it last came up for eviction stays, as under LRU, but the order
+	// among the entries read is the order they came up in, not the order of
+	// their reads. Hits are where it gains: as under [WTinyLFU], a hit on an
+	// entry already marked changes nothing and, on amd64 without the race
+	// detector, takes no lock, so reads of hot keys scale with cores, and a
+	// write is no dearer than under LRU. It keeps no frequencies, so its hit
+	// ratio is LRU's, not W-TinyLFU's; choose it over LRU for read-heavy work
+	// on many cores when the exact order is not needed. Redis's own LRU is
+	// approximate too (it samples).
+	Clock
 )
 
-// String returns the policy's name: "lru" or "w-tinylfu".
+// String returns the policy's name: "lru", "w-tinylfu" or "clock".
 func (p Policy) String() string {
 	switch p {
 	case LRU:
 		return "lru"
 	case WTinyLFU:
 		return "w-tinylfu"
+	case Clock:
+		return "clock"
 	}
 	return fmt.Sprintf("Policy(%d)", uint8(p))
 }
 
-// order is a shard's eviction policy: LRU unless lfu is set. It dispatches
+// order is a shard's eviction policy: LRU unless lfu is set (to W-TinyLFU,
+// or to CLOCK, which it runs as its window alone, see tinyLFU.clock). It dispatches
 // with a predictable branch rather than an interface, so that LRU's calls
 // on the hot path stay inlined.
 type order struct {

@@ -19,7 +19,7 @@ import (
 // were, and leaves every shard's seq even.
 func TestPrefetchChangesNothing(t *testing.T) {
 	defer prefetchSmall()()
-	for _, p := range []Policy{LRU, WTinyLFU} {
+	for _, p := range []Policy{LRU, WTinyLFU, Clock} {
 		t.Run(p.String(), func(t *testing.T) {
 			c := New[string, int](WithPolicy(p), WithShards(4), WithCapacity(300),
 				WithWeigher(func(k string, v int) uint64 { return uint64(len(k)) }), WithMaxWeight(1<<20))
@@ -137,7 +137,7 @@ func TestReshapeLeavesSeqEven(t *testing.T) {
 // read through a torn slice header would fault or index out of range.
 func TestPrefetchRacesWrites(t *testing.T) {
 	defer prefetchSmall()()
-	for _, p := range []Policy{LRU, WTinyLFU} {
+	for _, p := range []Policy{LRU, WTinyLFU, Clock} {
 		t.Run(p.String(), func(t *testing.T) {
 			c := New[string, int](WithPolicy(p), WithShards(2))
 			defer c.Close()

@@ -16,7 +16,9 @@ import (
 )
 
 // model is the reference the property tests hold the cache to: a map, a
-// recency order and a clock, with every rule written out plainly.
+// recency order and a clock, with every rule written out plainly. With
+// clockPolicy set it models the Clock policy: order is then CLOCK's list,
+// newest first, and marked its marks.
 type model struct {
 	capacity   int
 	maxWeight  uint64
@@ -28,6 +30,9 @@ type model struct {
 	order   []int // keys, most recently used first
 	stats   Stats
 	removed []record[int, int]
+
+	clockPolicy bool
+	marked      map[int]bool // under Clock: read or overwritten since it last came up
 }
 
 type modelEntry struct {
@@ -39,9 +44,41 @@ func weightOf(v int) uint64 { return uint64(v%4 + 1) }
 
 func (m *model) expired(e modelEntry) bool { return e.expire != 0 && e.expire <= m.now }
 
+// touch records a use of k: LRU moves it to the front, CLOCK marks it. A
+// new key goes to the front, unmarked.
 func (m *model) touch(k int) {
+	if m.clockPolicy && slices.Contains(m.order, k) {
+		m.marked[k] = true
+		return
+	}
 	m.order = slices.DeleteFunc(m.order, func(x int) bool { return x == k })
 	m.order = slices.Insert(m.order, 0, k)
+}
+
+// victim returns the key the policy would evict, sparing except (-1: none),
+// and false when there is none. LRU's is the least recently used; CLOCK
+// first passes over the marked keys at the back, clearing each mark and
+// moving the key to the front (except moves to the front too, keeping its
+// mark), until it comes to an unmarked one.
+func (m *model) victim(except int) (int, bool) {
+	if m.clockPolicy {
+		for range len(m.order) {
+			k := m.order[len(m.order)-1]
+			if k != except {
+				if !m.marked[k] {
+					return k, true
+				}
+				m.marked[k] = false
+			}
+			m.order = slices.Insert(m.order[:len(m.order)-1], 0, k)
+		}
+	}
+	for _, k := range slices.Backward(m.order) {
+		if k != except {
+			return k, true
+		}
+	}
+	return 0, false
 }
 
 func (m *model) remove(k int, cause RemovalCause) {
@@ -56,6 +93,7 @@ func (m *model) remove(k int, cause RemovalCause) {
 		m.stats.Weight -= weightOf(m.entries[k].value)
 	}
 	delete(m.entries, k)
+	delete(m.marked, k)
 	m.order = slices.DeleteFunc(m.order, func(x int) bool { return x == k })
 }
 
@@ -70,19 +108,22 @@ func (m *model) firstExpired() (int, bool) {
 	return best, found
 }
 
-// evictOne reclaims an expired entry if there is one (the least recently
-// used entry if it has expired, else the earliest deadline), else evicts
-// the least recently used.
-func (m *model) evictOne() {
-	if tail := m.order[len(m.order)-1]; m.expired(m.entries[tail]) {
-		m.remove(tail, CauseExpired)
+// evictOne reclaims an expired entry if there is one (the policy's victim
+// if it has expired, else the earliest deadline), else evicts the victim.
+// It spares except, the key being written (-1: none).
+func (m *model) evictOne(except int) {
+	victim, ok := m.victim(except)
+	if ok && m.expired(m.entries[victim]) {
+		m.remove(victim, CauseExpired)
 		return
 	}
 	if k, ok := m.firstExpired(); ok {
 		m.remove(k, CauseExpired)
 		return
 	}
-	m.remove(m.order[len(m.order)-1], CauseEvicted)
+	if ok {
+		m.remove(victim, CauseEvicted)
+	}
 }
 
 func (m *model) purge() int {
@@ -125,7 +166,10 @@ func (m *model) set(k, v int, ttl time.Duration) bool {
 	return m.store(k, v, expire)
 }
 
-// store stores k → v with the deadline expire (0: none).
+// store stores k → v with the deadline expire (0: none). Under a weight
+// bound it makes room before it stores, as the cache does, which CLOCK's
+// order tells apart from making it after: an entry given a second chance
+// on the way goes to the front ahead of a new key.
 func (m *model) store(k, v int, expire time.Duration) bool {
 	if m.weighted && m.maxWeight > 0 && weightOf(v) > m.maxWeight {
 		m.stats.Rejections++
@@ -139,21 +183,37 @@ func (m *model) store(k, v int, expire time.Duration) bool {
 			m.stats.Expirations++
 		}
 		m.removed = append(m.removed, record[int, int]{k, e.value, cause})
+		m.fitWeight(weightOf(v), k)
 		if m.weighted {
 			m.stats.Weight -= weightOf(e.value)
 		}
-	} else if m.capacity > 0 && len(m.entries) >= m.capacity {
-		m.evictOne()
+	} else {
+		m.fitWeight(weightOf(v), -1)
+		if m.capacity > 0 && len(m.entries) >= m.capacity {
+			m.evictOne(-1)
+		}
 	}
 	m.entries[k] = modelEntry{v, expire}
 	if m.weighted {
 		m.stats.Weight += weightOf(v)
 	}
 	m.touch(k)
-	for m.maxWeight > 0 && m.stats.Weight > m.maxWeight && len(m.entries) > 1 {
-		m.evictOne()
-	}
 	return true
+}
+
+// fitWeight evicts, sparing keep (the key being overwritten, -1 for a new
+// key), until the other entries leave room for w under the weight bound.
+func (m *model) fitWeight(w uint64, keep int) {
+	if !m.weighted || m.maxWeight == 0 {
+		return
+	}
+	others, old := len(m.entries), uint64(0)
+	if e, ok := m.entries[keep]; ok {
+		others, old = others-1, weightOf(e.value)
+	}
+	for ; others > 0 && m.stats.Weight-old > m.maxWeight-w; others-- {
+		m.evictOne(keep)
+	}
 }
 
 // left is the ttl a live entry has left, as Compute and TTL report it.
@@ -226,8 +286,12 @@ type machine struct {
 const propertyKeys = 8 // a small key range, so that keys collide and evict
 
 func newMachine(t *rapid.T, shards int) *machine {
-	m := &model{entries: map[int]modelEntry{}}
+	m := &model{entries: map[int]modelEntry{}, marked: map[int]bool{}}
 	opts := []Option{WithShards(shards)}
+	if rapid.IntRange(0, 2).Draw(t, "policy") == 2 {
+		m.clockPolicy = true
+		opts = append(opts, WithPolicy(Clock))
+	}
 	if shards == 1 {
 		m.capacity = rapid.IntRange(0, 6).Draw(t, "capacity")
 		opts = append(opts, WithCapacity(m.capacity))
@@ -540,7 +604,7 @@ func (s *machine) actions() map[string]func(*rapid.T) {
 			n := rapid.IntRange(0, 6).Draw(t, "newCapacity")
 			s.m.capacity = n
 			for n > 0 && len(s.m.entries) > n {
-				s.m.evictOne()
+				s.m.evictOne(-1)
 			}
 			s.c.SetCapacity(n)
 			equal(t, "Capacity", n, s.c.Capacity())
@@ -552,7 +616,7 @@ func (s *machine) actions() map[string]func(*rapid.T) {
 			w := uint64(rapid.IntRange(0, 12).Draw(t, "newMaxWeight"))
 			s.m.maxWeight = w
 			for w > 0 && s.m.stats.Weight > w && len(s.m.entries) > 0 {
-				s.m.evictOne()
+				s.m.evictOne(-1)
 			}
 			s.c.SetMaxWeight(w)
 			equal(t, "MaxWeight", w, s.c.MaxWeight())
@@ -587,6 +651,7 @@ func drawExpireTTL(t *rapid.T) time.Duration {
 // expired entries not yet found included, so that expired entries can
 // linger from one action to the next as they do in use.
 func (s *machine) check(t *rapid.T) {
+
 	got, want := s.removed(), s.m.removed
 	s.m.removed = nil
 	if !s.exactOrder {
@@ -695,7 +760,7 @@ func TestMain(m *testing.M) {
 func TestPropertyLeanWritesMatchTheGeneralPath(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		rapid.Check(inBubble{t}, func(t *rapid.T) {
-			policy := rapid.SampledFrom([]Policy{LRU, WTinyLFU}).Draw(t, "policy")
+			policy := rapid.SampledFrom([]Policy{LRU, WTinyLFU, Clock}).Draw(t, "policy")
 			opts := []Option{
 				WithPolicy(policy),
 				WithCapacity(rapid.IntRange(1, 40).Draw(t, "capacity")),

@@ -3,7 +3,7 @@ package minicache
 import "time"
 
 // The read operations. Each locks the key's shard once (a Get under
-// W-TinyLFU may take no lock, see tryGet); an expired entry it meets is
+// W-TinyLFU or Clock may take no lock, see tryGet); an expired entry it meets is
 // removed under the lock and reported after unlocking. Get,
 // Peek and TTL take the lock without s.lock: they write nothing an
 // optimistic read looks at, unless they remove an expired entry (see

@@ -4,8 +4,8 @@ package minicache
 // counters are exact and only grow, except Weight; [Cache.Clear] does not
 // reset them. Each shard's counters are read under its lock, so a snapshot
 // of a cache in use is consistent per shard, not across shards (the hits
-// and misses of Gets that took no lock, see [WTinyLFU], are counted apart
-// and added).
+// and misses of Gets that took no lock, see [WTinyLFU] and [Clock], are
+// counted apart and added).
 type Stats struct {
 	// Hits counts Get and GetOrLoad calls that found a live entry.
 	Hits uint64

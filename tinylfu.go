@@ -65,6 +65,13 @@ type tinyLFU struct {
 	ghostWin, ghostMain ghost
 	votes, inserts      int
 	sizer               *windowSizer
+
+	// clock makes this CLOCK (the Clock policy) rather than W-TinyLFU:
+	// every entry on the window's list, each with all its hits from the
+	// insert on, so that one mark saturates it (a hit changes nothing once
+	// it is marked); no admission test, sketch, ghosts or sizer. oldest
+	// gives the second chances and names the victim.
+	clock bool
 }
 
 // segment says which list of tinyLFU a slot is on.
@@ -130,8 +137,8 @@ const (
 var _ evictionPolicy = (*tinyLFU)(nil)
 
 func (t *tinyLFU) init(size int) {
-	tagOf, hits, bound, sz := t.tagOf, t.hits, t.bound, t.sizer
-	*t = tinyLFU{tagOf: tagOf, hits: hits, bound: bound, sizer: sz}
+	tagOf, hits, bound, sz, clock := t.tagOf, t.hits, t.bound, t.sizer, t.clock
+	*t = tinyLFU{tagOf: tagOf, hits: hits, bound: bound, sizer: sz, clock: clock}
 	t.nodes = make([]node, 1, size)
 }
 
@@ -139,6 +146,9 @@ func (t *tinyLFU) init(size int) {
 func (t *tinyLFU) setSize(n int) {
 	n = max(n, 1)
 	t.size = n
+	if t.clock {
+		return // one list, no sketch, no ghosts
+	}
 	share := initialWindow
 	if t.sizer != nil {
 		share = t.sizer.current()
@@ -212,6 +222,11 @@ func (t *tinyLFU) sketchHash(i uint32) uint64 {
 
 func (t *tinyLFU) insert(i, tag uint32) {
 	t.memo, t.memoTag, t.memoSketch = i, tag, 0 // slot i has a new key
+	if t.clock {
+		t.nodes[i] = node{next: hitsBits}
+		t.pushFront(window, i)
+		return
+	}
 	if !t.bound {
 		// Only a weight bound: size the segments by the entries held.
 		if n := t.len() + 1; n > t.size {
@@ -255,7 +270,9 @@ func (t *tinyLFU) hit(i uint32) {
 
 func (t *tinyLFU) update(i uint32) {
 	t.touch(i)
-	t.access()
+	if !t.clock {
+		t.access()
+	}
 }
 
 // touch records an access to slot i: one more hit, and a mark that it was
@@ -331,7 +348,7 @@ func (t *tinyLFU) access() {
 // them as the key's history should it come back.
 func (t *tinyLFU) remove(i uint32) {
 	t.unlink(i)
-	if n := t.nodes[i].hits(); n > 0 {
+	if n := t.nodes[i].hits(); n > 0 && !t.clock {
 		t.sk.addN(t.sketchHash(i), n)
 	}
 	t.nodes[i] = node{}
@@ -353,6 +370,9 @@ func (t *tinyLFU) frequency(i uint32) uint64 {
 // place: it is admitted, and the victim evicted, only if the sketch has
 // seen it more often. A refused candidate is the one evicted.
 func (t *tinyLFU) victim(except uint32) uint32 {
+	if t.clock {
+		return t.oldest(window, except)
+	}
 	cand := t.oldest(window, except)
 	vic := t.mainVictim(except)
 	switch {
@@ -375,9 +395,11 @@ func (t *tinyLFU) victim(except uint32) uint32 {
 // probation or protected. Only evictions reach the ghosts: an entry that
 // expires or is deleted would come back no matter how the window was sized.
 func (t *tinyLFU) evicted(i uint32) {
-	if t.nodes[i].segment() == window {
+	switch {
+	case t.clock: // no ghosts
+	case t.nodes[i].segment() == window:
 		t.ghostWin.add(ghostHash(t.tag(i)))
-	} else {
+	default:
 		t.ghostMain.add(ghostHash(t.tag(i)))
 	}
 }

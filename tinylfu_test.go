@@ -155,6 +155,7 @@ func TestWTinyLFUResistsAScan(t *testing.T) {
 func TestPolicyString(t *testing.T) {
 	assert.Equal(t, "lru", LRU.String())
 	assert.Equal(t, "w-tinylfu", WTinyLFU.String())
+	assert.Equal(t, "clock", Clock.String())
 	assert.Equal(t, "Policy(9)", Policy(9).String())
 	assert.Panics(t, func() { New[int, int](WithPolicy(Policy(9))) })
 	assert.Equal(t, WTinyLFU, New[int, int](WithPolicy(WTinyLFU)).Policy())

@@ -100,7 +100,7 @@ func register(s Spec) {
 
 // order is the column order in tables and charts: minicache, the reference,
 // then the peers. Unknown names sort last, alphabetically.
-var order = []string{"minicache", "minicache-wtinylfu", "otter", "ristretto", "phuslu-lru", "go-freelru", "map-ceiling", "golang-lru", "golang-lru-expirable", "ttlcache", "go-cache", "lru-reference"}
+var order = []string{"minicache", "minicache-wtinylfu", "minicache-clock", "otter", "ristretto", "phuslu-lru", "go-freelru", "map-ceiling", "golang-lru", "golang-lru-expirable", "ttlcache", "go-cache", "lru-reference"}
 
 // All returns every registered cache in display order.
 func All() []Spec {

@@ -21,13 +21,24 @@ func init() {
 		Module:   "github.com/minicache/minicache (this repository)",
 		Config:   "as minicache, plus `minicache.WithPolicy(minicache.WTinyLFU)`: adaptive W-TinyLFU per shard.",
 		Features: Features{Bounded: true, FixedTTL: true, PerEntryTTL: true, IntKeys: true},
-		Int:      newMinicacheTinyLFU[int64, int64],
-		Str:      newMinicacheTinyLFU[string, []byte],
+		Int:      newMinicacheWith[int64, int64](minicache.WTinyLFU),
+		Str:      newMinicacheWith[string, []byte](minicache.WTinyLFU),
+	})
+	register(Spec{
+		Name:     "minicache-clock",
+		Module:   "github.com/minicache/minicache (this repository)",
+		Config:   "as minicache, plus `minicache.WithPolicy(minicache.Clock)`: CLOCK (second chance) per shard, hits without the lock.",
+		Features: Features{Bounded: true, FixedTTL: true, PerEntryTTL: true, IntKeys: true},
+		Int:      newMinicacheWith[int64, int64](minicache.Clock),
+		Str:      newMinicacheWith[string, []byte](minicache.Clock),
 	})
 }
 
-func newMinicacheTinyLFU[K comparable, V any](cfg Config[K]) Cache[K, V] {
-	return &miniCache[K, V]{c: minicache.New[K, V](minicache.WithCapacity(cfg.Capacity), minicache.WithPolicy(minicache.WTinyLFU))}
+// newMinicacheWith returns the constructor of a minicache with policy p.
+func newMinicacheWith[K comparable, V any](p minicache.Policy) func(Config[K]) Cache[K, V] {
+	return func(cfg Config[K]) Cache[K, V] {
+		return &miniCache[K, V]{c: minicache.New[K, V](minicache.WithCapacity(cfg.Capacity), minicache.WithPolicy(p))}
+	}
 }
 
 type miniCache[K comparable, V any] struct {
