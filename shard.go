@@ -246,10 +246,14 @@ func (s *shard[K, V]) putLocked(k K, h uint64, i uint32, v V, expire int64, w ui
 func (s *shard[K, V]) recycleLocked(k K, h uint64, v V) {
 	lfu := s.order.lfu
 	var i, old uint32
-	if lfu == nil {
+	switch {
+	case lfu == nil:
 		i = s.order.links[0].prev // LRU's victim
 		old = s.tagOf(i)
-	} else {
+	case lfu.clock:
+		i = lfu.oldest(window, 0)
+		old = s.tagOf(i)
+	default:
 		i = lfu.victim(0)
 		lfu.evicted(i)
 		old = lfu.tag(i) // remembered from the admission test
@@ -262,9 +266,12 @@ func (s *shard[K, V]) recycleLocked(k K, h uint64, v V) {
 	if s.slab.tags != nil {
 		s.slab.tags[i] = tag
 	}
-	if lfu == nil {
+	switch {
+	case lfu == nil:
 		s.order.lru.hit(i) // to the front: LRU's unlink and insert in one
-	} else {
+	case lfu.clock:
+		lfu.recycle(i, tag)
+	default:
 		lfu.remove(i)
 		lfu.insert(i, tag)
 	}

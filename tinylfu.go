@@ -252,6 +252,15 @@ func (t *tinyLFU) insert(i, tag uint32) {
 	t.resize()
 }
 
+// recycle gives slot i, CLOCK's victim, to a new key whose hash tag is tag:
+// remove and insert in one, as LRU's move to the front. The victim is
+// unmarked (see oldest) and, under CLOCK, at its most hits, as a new
+// entry is.
+func (t *tinyLFU) recycle(i, tag uint32) {
+	t.memo, t.memoTag, t.memoSketch = i, tag, 0
+	t.moveTo(window, i)
+}
+
 func (t *tinyLFU) len() int {
 	return t.lists[window].len + t.lists[probation].len + t.lists[protected].len
 }
