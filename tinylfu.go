@@ -32,6 +32,9 @@ import (
 // segments keep their recency as CLOCK does, and an entry marked since it
 // last moved gets a second chance when it comes up for demotion or eviction
 // (see oldest and mainVictim), so no links are written on the read path.
+//
+// With clock set it runs the Clock policy instead: its window alone, which
+// is CLOCK, with the same nodes, second chances and reads without the lock.
 type tinyLFU struct {
 	nodes []node
 	lists [3]dlist // the window, probation and protected segments
