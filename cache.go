@@ -4,8 +4,8 @@
 // collapses concurrent misses, and an optional janitor goroutine that
 // removes expired entries.
 //
-// A Cache is split into shards, each an exact LRU list over a flat array of
-// entries with integer links and a Robin Hood hash index, guarded by its own
+// A Cache is split into shards, each an eviction order (an exact LRU list
+// by default) over a flat array of entries with integer links and a Robin Hood hash index, guarded by its own
 // mutex. A Get or Set hashes its key once, locks one shard and allocates
 // nothing; under [WTinyLFU] and [Clock] a Get whose hit changes nothing
 // reads without the lock. An entry costs no heap object of its own: what the garbage
@@ -269,7 +269,8 @@ func (c *Cache[K, V]) DeleteExpired() int {
 // releasing it, in the order of its policy: under LRU from the most to the
 // least recently used (with one shard, exact LRU order); under W-TinyLFU
 // its protected entries, then probation, then the window, each from the
-// most recently moved. Across shards the order is unspecified. Memory is O(one
+// most recently moved; under Clock its list, from the most recently
+// inserted or given a second chance. Across shards the order is unspecified. Memory is O(one
 // shard). The loop body may call any method of the cache; changes to shards
 // already visited are not seen. Iteration counts nothing and does not change
 // the recency order. Each live key is yielded once.

@@ -69,9 +69,10 @@ func setHash[K comparable, V any](c *Cache[K, V], h func(K) uint64) {
 }
 
 // TestTagsKeptWhereNeeded: shards keep tags only for keys that are not
-// integers, under either policy; after Clear and SetCapacity too. W-TinyLFU
+// integers, under any policy; after Clear and SetCapacity too. W-TinyLFU
 // counts every key by the tag of its own key, kept or hashed again, through
-// Clear, SetCapacity and evictions that reuse slots.
+// Clear, SetCapacity and evictions that reuse slots, and Clock's memo of a
+// tag stays true too.
 func TestTagsKeptWhereNeeded(t *testing.T) {
 	check := func(t *testing.T, name string, tagged bool, shards int, tags func(i int) []uint32) {
 		for i := range shards {
@@ -82,6 +83,8 @@ func TestTagsKeptWhereNeeded(t *testing.T) {
 	defer lfuInt.Close()
 	lfuStr := New[string, int](WithPolicy(WTinyLFU), WithCapacity(5000))
 	defer lfuStr.Close()
+	clockInt := New[int, int](WithPolicy(Clock), WithCapacity(5000))
+	defer clockInt.Close()
 	lruInt := New[int64, int](WithCapacity(5000))
 	defer lruInt.Close()
 	lruStr := New[string, int](WithCapacity(5000))
@@ -92,6 +95,8 @@ func TestTagsKeptWhereNeeded(t *testing.T) {
 		for k := range 20000 {
 			lfuInt.Set(k%7000, k)
 			_, _ = lfuInt.Get(k % 97)
+			clockInt.Set(k%7000, k)
+			_, _ = clockInt.Get(k % 97)
 			lfuStr.Set(strconv.Itoa(k%7000), k)
 			lruInt.Set(int64(k), k)
 			lruStr.Set(strconv.Itoa(k), k)
@@ -105,28 +110,34 @@ func TestTagsKeptWhereNeeded(t *testing.T) {
 		check(t, "lru float64", true, len(lruF.c.shards), func(i int) []uint32 { return lruF.c.shards[i].slab.tags })
 		policyTagsMatch(t, lfuInt.c)
 		policyTagsMatch(t, lfuStr.c)
+		policyTagsMatch(t, clockInt.c)
 		if round == 0 {
+			clockInt.Clear()
 			lfuInt.Clear()
 			lfuStr.Clear()
 			lruInt.Clear()
 		} else {
 			lfuInt.SetCapacity(3000)
 			lfuInt.SetCapacity(5000)
+			clockInt.SetCapacity(3000)
+			clockInt.SetCapacity(5000)
 			lfuStr.SetCapacity(3000)
 			lfuStr.SetCapacity(5000)
 		}
 	}
 }
 
-// policyTagsMatch checks that W-TinyLFU sees, for every live slot of every
-// shard of c, the tag of the key the slot holds now, memo included.
+// policyTagsMatch checks that the policy (W-TinyLFU or Clock) sees, for
+// every live slot of every shard of c, the tag of the key the slot holds
+// now, memo included: the memo's slot first, before the others replace it.
 func policyTagsMatch[K comparable, V any](t *testing.T, c *core[K, V]) {
 	t.Helper()
 	for si := range c.shards {
 		s := &c.shards[si]
 		s.mu.Lock()
-		for i := uint32(1); i < uint32(len(s.slab.entries)); i++ {
-			if s.slab.used[i/64]&(1<<(i%64)) == 0 {
+		for n := uint32(0); n < uint32(len(s.slab.entries)); n++ {
+			i := (s.order.lfu.memo + n) % uint32(len(s.slab.entries))
+			if i == 0 || s.slab.used[i/64]&(1<<(i%64)) == 0 {
 				continue
 			}
 			want := uint32(c.hash(s.slab.entries[i].key) >> 32)

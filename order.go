@@ -37,9 +37,10 @@ const (
 	// their reads. Hits are where it gains: as under [WTinyLFU], a hit on an
 	// entry already marked changes nothing and, on amd64 without the race
 	// detector, takes no lock, so reads of hot keys scale with cores, and a
-	// write is no dearer than under LRU. It keeps no frequencies, so its hit
-	// ratio is LRU's, not W-TinyLFU's; choose it over LRU for read-heavy work
-	// on many cores when the exact order is not needed. Redis's own LRU is
+	// write costs little more than under LRU. It keeps no frequencies, so
+	// its hit ratio is LRU's or a little better, not W-TinyLFU's; choose it
+	// over LRU for read-heavy work on many cores when the exact order is not
+	// needed. Redis's own LRU is
 	// approximate too (it samples).
 	Clock
 )

@@ -10,7 +10,7 @@ package minicache
 //
 // The shard holds its policy as a concrete type, not through this interface,
 // so that the calls on the hot path are inlined: order holds lru and
-// dispatches to tinyLFU when the cache was built with WTinyLFU.
+// dispatches to tinyLFU when the cache was built with WTinyLFU or Clock.
 type evictionPolicy interface {
 	// init empties the policy for slots below size (a capacity hint).
 	init(size int)

@@ -14,7 +14,7 @@ import (
 )
 
 // TestPrefetchChangesNothing checks that Prefetch is only a hint: on keys
-// present, absent and expired, for both policies and key kinds, it leaves
+// present, absent and expired, for every policy and both key kinds, it leaves
 // the contents, the recency order, the statistics and the weight as they
 // were, and leaves every shard's seq even.
 func TestPrefetchChangesNothing(t *testing.T) {

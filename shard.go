@@ -27,7 +27,8 @@ type shard[K comparable, V any] struct {
 	seq        atomic.Uint32
 	optimistic bool // Gets try to read without the lock (see tryGet)
 	// lfuHits counts the hits that changed a W-TinyLFU entry's state,
-	// which count towards the aging of its sketch (see tinyLFU.hit).
+	// which count towards the aging of its sketch (see tinyLFU.hit); under
+	// Clock it counts marks and nothing reads it.
 	lfuHits uint64
 
 	// A Get reads these and the first fields of slab: the second and
@@ -136,11 +137,10 @@ func (s *shard[K, V]) lookup(k K, h uint64, write bool) (pos uint64, slot uint32
 
 // warm starts the loads of what the caller of lookup reads of slot i once
 // its key has compared equal: LRU's links, which a hit or a write
-// rewrites (W-TinyLFU has none in s.order.links), and for a write the
-// weight. Issued before the comparison, they
-// miss in parallel with the loads of the entry and its key rather than
-// after them; in a cache larger than the CPU's caches each is a trip to
-// memory. The values are not needed here, and the compiler drops a plain
+// rewrites (W-TinyLFU and Clock have none in s.order.links), and for a
+// write the weight. Issued before the comparison, they miss in parallel
+// with the loads of the entry and its key rather than after them; in a
+// cache larger than the CPU's caches each is a trip to memory. The values are not needed here, and the compiler drops a plain
 // load whose value is unused; it keeps an atomic one, which costs a plain
 // load on amd64 and an acquiring one on arm64.
 func (s *shard[K, V]) warm(i uint32, write bool) {

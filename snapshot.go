@@ -98,8 +98,9 @@ func (c *Cache[K, V]) SaveWith(w io.Writer, keys Codec[K], values Codec[V]) (int
 // entries in c with their deadlines, in the order they were saved, and
 // returns how many it stored, counting those that later ones evicted.
 // Entries whose deadline has passed are skipped. Into a cache smaller than
-// the snapshot, entries arrive as new ones would: under LRU it keeps the
-// most recently used of each saved shard; under W-TinyLFU its admission
+// the snapshot, entries arrive as new ones would: under LRU and Clock it
+// keeps the most recently used of each saved shard (Clock's marks are not
+// saved); under W-TinyLFU its admission
 // chooses, by the frequencies a W-TinyLFU cache's snapshot carries (a
 // snapshot of an LRU cache carries none, so no order is kept). Entries
 // already in c stay unless the snapshot has their key.

@@ -42,8 +42,9 @@ type tinyLFU struct {
 	// the key in a slot: the shard's, kept or hashed again (shard.tagOf).
 	// memo and memoTag are the last slot it was asked for and its answer,
 	// memoSketch the tag spread for the sketch (0: not yet): an eviction
-	// asks for the loser's tag four times (admit, evicted, the index and
-	// remove), and an integer key's tag is hashed again each time.
+	// asks for the loser's tag three times (admit, evicted and remove; four
+	// in recycleLocked, which finds its bucket by it too), and an integer
+	// key's tag is hashed again each time.
 	tagOf         func(uint32) uint32
 	memo, memoTag uint32
 	memoSketch    uint64
