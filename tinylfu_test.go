@@ -1,6 +1,7 @@
 package minicache
 
 import (
+	"math/rand/v2"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -300,4 +301,54 @@ func TestWTinyLFUResizeStartsAFreshPeriod(t *testing.T) {
 	c.Set(2, 2)
 	lfu := c.c.shards[0].order.lfu
 	assert.Equal(t, 1, lfu.writes, "one write into a fresh period, no aging yet")
+}
+
+// TestPolicyDecisionsAreStable replays a fixed trace, cache-aside, through
+// a cache of each policy with a fixed hash function and folds what the
+// policy decided (the keys evicted, in order, and the hits; and, without a
+// removal callback, where Set takes its lean paths, the order the entries
+// are left in) into numbers recorded when they last changed on purpose. A
+// change meant only to make a policy faster must leave them as they are;
+// one that changes what a policy decides updates them and says why.
+func TestPolicyDecisionsAreStable(t *testing.T) {
+	fixed := func(k int) uint64 { return mix(uint64(k) + 0x9e3779b97f4a7c15) }
+	fold := func(f uint64, k int) uint64 { return (f ^ uint64(k)) * 0x100000001b3 }
+	// Hits, evictions folded, final order folded. LRU's and W-TinyLFU's are
+	// those of dd7acc6, before W-TinyLFU's evicting insert hashed less.
+	want := map[Policy][3]uint64{
+		LRU:      {0x1d448, 0x2a20b3622405ceb7, 0xca3a1264fdb4e039},
+		WTinyLFU: {0x214de, 0x4f24fca943d13f35, 0xace0bb0542b5a9a8},
+		Clock:    {0x1dd50, 0x59a55311701eee17, 0x2faf7fd7a0dd578b},
+	}
+	for _, p := range []Policy{LRU, WTinyLFU, Clock} {
+		t.Run(p.String(), func(t *testing.T) {
+			var evicted uint64
+			listened := New[int, int](WithPolicy(p), WithCapacity(500), WithShards(2),
+				WithRemovalCallback(func(k, _ int, cause RemovalCause) {
+					if cause == CauseEvicted {
+						evicted = fold(evicted, k)
+					}
+				}))
+			defer listened.Close()
+			lean := New[int, int](WithPolicy(p), WithCapacity(500), WithShards(2))
+			defer lean.Close()
+			setHash(listened, fixed)
+			setHash(lean, fixed)
+			z := rand.NewZipf(rand.New(rand.NewPCG(3, 4)), 1.01, 1, 9999)
+			for range 200_000 {
+				k := int(z.Uint64())
+				for _, c := range []*Cache[int, int]{listened, lean} {
+					if _, ok := c.Get(k); !ok {
+						c.Set(k, k)
+					}
+				}
+			}
+			var order uint64
+			for k := range lean.All() {
+				order = fold(order, k)
+			}
+			assert.Equal(t, listened.Stats().Hits, lean.Stats().Hits, "the lean paths decide as the general path")
+			assert.Equal(t, want[p], [3]uint64{lean.Stats().Hits, evicted, order})
+		})
+	}
 }
