@@ -88,8 +88,10 @@ func New[K comparable, V any](opts ...Option) *Cache[K, V] {
 
 // Set stores v under k with the default time to live (see
 // [WithDefaultTTL]), replacing any previous value and making k the most
-// recently used key. If the cache is full, it first removes an expired entry
-// or, if there is none, evicts the least recently used one.
+// recently used key (under [Clock] an overwrite marks k where it stands; a
+// new key goes to the front). If the cache is full, it first removes an
+// expired entry or, if there is none, evicts the entry its policy chooses:
+// under LRU the least recently used.
 //
 // Set reports whether it stored v. It refuses an entry that alone weighs
 // more than the weight bound (see [WithMaxWeight]), counting it in
@@ -208,8 +210,8 @@ const (
 // f runs with the lock of k's shard held, so no other operation on the keys
 // of that shard runs meanwhile: f must be quick and must not call the cache
 // (it would deadlock). If f panics, the cache is left unchanged and the
-// panic goes on to the caller. Compute counts no hit or miss; a store makes
-// k the most recently used key. Increment, append and every other
+// panic goes on to the caller. Compute counts no hit or miss; a store counts
+// as a use of k, as Set's does. Increment, append and every other
 // read-modify-write of one key can be built on it.
 func (c *Cache[K, V]) Compute(k K, f func(v V, ttl time.Duration, found bool) (V, time.Duration, ComputeOp)) (V, bool) {
 	return c.c.compute(k, f)
@@ -272,8 +274,10 @@ func (c *Cache[K, V]) DeleteExpired() int {
 // most recently moved; under Clock its list, from the most recently
 // inserted or given a second chance. Across shards the order is unspecified. Memory is O(one
 // shard). The loop body may call any method of the cache; changes to shards
-// already visited are not seen. Iteration counts nothing and does not change
-// the recency order. Each live key is yielded once.
+// already visited are not seen. Iteration counts no hit or miss and does not
+// change the recency order; the expired entries of a shard are removed (and
+// counted in [Stats.Expirations]) before it is copied. Each live key is
+// yielded once.
 func (c *Cache[K, V]) All() iter.Seq2[K, V] {
 	return func(yield func(K, V) bool) {
 		c.c.each(func(e *Entry[K, V]) bool { return yield(e.Key, e.Value) })
@@ -346,7 +350,8 @@ func (c *Cache[K, V]) Capacity() int {
 }
 
 // SetCapacity changes the bound on the number of entries (0: unbounded),
-// evicting least recently used entries, shard by shard, until the cache
+// evicting entries as its policy chooses (under LRU the least recently
+// used), shard by shard, until the cache
 // holds no more than n (otter's SetMaximum). The shard count stays what
 // [New] chose, so a capacity below it leaves some shards no room: a Set to
 // them is evicted as it arrives, and one above 46,976,202 entries a shard

@@ -24,8 +24,8 @@ type config struct {
 }
 
 // WithCapacity bounds the number of live entries. When a Set would exceed it,
-// the least recently used entry is evicted (an expired entry is reclaimed
-// first, if there is one). Capacity is a hard bound: [Cache.Len] never
+// the entry the policy chooses is evicted, under LRU the least recently used
+// (an expired entry is reclaimed first, if there is one). Capacity is a hard bound: [Cache.Len] never
 // exceeds it. Zero, the default, means unbounded; a negative n makes [New]
 // panic. Unbounded or not, one shard holds at most 46,976,202 entries (its
 // index has 2²⁶ buckets): [New] gives a capacity enough shards for it, up to
@@ -56,8 +56,8 @@ func WithCleanupInterval(d time.Duration) Option {
 // over by its hash. WithShards(1) makes eviction order exactly global LRU.
 //
 // With n > 1 each shard holds an equal share of the capacity (the shares
-// differ by at most one) and evicts its own least recently used entry, so
-// eviction approximates global LRU, and a full cache holds exactly its
+// differ by at most one) and evicts its own victim (under LRU its least
+// recently used entry), so eviction approximates the policy's global order, and a full cache holds exactly its
 // capacity only once every shard has filled its share. The total never
 // exceeds the capacity. Hash spreading keeps the approximation close: on
 // Zipf workloads the hit ratio of 64 shards is within 0.1% of one shard's
@@ -65,7 +65,10 @@ func WithCleanupInterval(d time.Duration) Option {
 //
 // When n is 0 (the default), [New] uses one shard for a capacity under 4096,
 // so that small caches are exact LRU, and otherwise 64×GOMAXPROCS shards
-// (at most 1024), but no more than leave each shard 512 entries. Either
+// (at most 1024), but no more than leave each shard 512 entries. A cache
+// without a capacity (unbounded, or bounded by weight alone) is sharded so
+// too, however few entries its weight bound lets it hold: give it
+// WithShards(1) for an exact order. Either
 // way n is raised, up to 1024, to leave each shard no more than 46,976,202
 // entries, the most a shard holds (see [WithCapacity]). A negative n makes
 // [New] panic.
@@ -75,8 +78,8 @@ func WithShards(n int) Option {
 
 // WithMaxWeight bounds the sum of the weights of the live entries, as
 // measured by the function given to [WithWeigher] (without one, every entry
-// weighs 1). When a Set makes the total exceed w, least recently used entries
-// are evicted until it fits; an entry heavier than w on its own is rejected:
+// weighs 1). When a Set makes the total exceed w, entries are evicted as the
+// policy chooses (under LRU the least recently used) until it fits; an entry heavier than w on its own is rejected:
 // it is not stored, any previous value of its key is removed, and
 // [Stats.Rejections] counts it. Zero, the default, means unbounded; a w
 // above [MaxWeightLimit] makes [New] panic. The weight bound can be changed
@@ -119,7 +122,9 @@ func WithRemovalCallback[K comparable, V any](onRemove func(key K, value V, caus
 }
 
 // WithPolicy sets the eviction policy: [LRU], the default, [WTinyLFU] or
-// [Clock]. An unknown policy makes [New] panic.
+// [Clock]. An unknown policy makes [New] panic. The README's Performance
+// section compares their hit ratios and throughput and says which suits
+// which workload.
 func WithPolicy(p Policy) Option {
 	return func(c *config) { c.policy = p }
 }

@@ -38,10 +38,11 @@ const (
 	// entry already marked changes nothing and, on amd64 without the race
 	// detector, takes no lock, so reads of hot keys scale with cores, and a
 	// write costs little more than under LRU. It keeps no frequencies, so
-	// its hit ratio is LRU's or a little better, not W-TinyLFU's; choose it
-	// over LRU for read-heavy work on many cores when the exact order is not
-	// needed. Redis's own LRU is
-	// approximate too (it samples).
+	// its hit ratio is LRU's or a little better, not W-TinyLFU's, and like
+	// LRU it keeps nothing through a scan or a loop larger than the cache.
+	// Choose it over LRU when the exact order is not needed, for throughput,
+	// on reads above all and on many cores. Redis's own LRU is approximate
+	// too (it samples).
 	Clock
 )
 

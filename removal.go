@@ -5,8 +5,8 @@ package minicache
 type RemovalCause uint8
 
 const (
-	// CauseEvicted: the entry was the least recently used when the capacity
-	// or the weight bound needed room.
+	// CauseEvicted: the policy chose the entry (under LRU: the least
+	// recently used) when the capacity or the weight bound needed room.
 	CauseEvicted RemovalCause = iota + 1
 	// CauseExpired: the entry's time to live had passed.
 	CauseExpired

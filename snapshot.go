@@ -53,7 +53,7 @@ var ErrSnapshot = errors.New("minicache: invalid snapshot")
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // Save writes the live entries of c to w with their deadlines and their
-// recency order, and returns how many it wrote. Keys and values are encoded
+// order in the policy (see [Cache.All]), and returns how many it wrote. Keys and values are encoded
 // with [StringCodec] for strings, [BytesCodec] for byte slices and
 // [GobCodec] for other types; [Cache.SaveWith] takes other codecs.
 //
@@ -98,9 +98,10 @@ func (c *Cache[K, V]) SaveWith(w io.Writer, keys Codec[K], values Codec[V]) (int
 // entries in c with their deadlines, in the order they were saved, and
 // returns how many it stored, counting those that later ones evicted.
 // Entries whose deadline has passed are skipped. Into a cache smaller than
-// the snapshot, entries arrive as new ones would: under LRU and Clock it
-// keeps the most recently used of each saved shard (Clock's marks are not
-// saved); under W-TinyLFU its admission
+// the snapshot, entries arrive as new ones would: under LRU it keeps the
+// most recently used of each saved shard; under Clock the last inserted or
+// given a second chance, since its marks are not saved; under W-TinyLFU its
+// admission
 // chooses, by the frequencies a W-TinyLFU cache's snapshot carries (a
 // snapshot of an LRU cache carries none, so no order is kept). Entries
 // already in c stay unless the snapshot has their key.
