@@ -252,6 +252,10 @@ func TestMaxmemoryPolicy(t *testing.T) {
 	c := dial(t, addr)
 	assert.Equal(t, `*[$"maxmemory-policy" $"allkeys-lfu"]`, c.do("CONFIG", "GET", "maxmemory-policy").String())
 	assert.Contains(t, c.do("INFO", "memory").str, "maxmemory_policy:allkeys-lfu\r\n")
+	addr, _ = startServer(t, []minicache.Option{minicache.WithPolicy(minicache.Clock)})
+	c = dial(t, addr)
+	assert.Equal(t, `*[$"maxmemory-policy" $"allkeys-clock"]`, c.do("CONFIG", "GET", "maxmemory-policy").String())
+	assert.Contains(t, c.do("INFO", "memory").str, "maxmemory_policy:allkeys-clock\r\n")
 }
 
 // A SET without expiry keeps no TTL even when the cache has a default TTL.

@@ -39,10 +39,14 @@ func init() {
 // spelling, with their current values.
 func (s *Server) configParams() [][2]string {
 	// Both bounds, entries and weight, evict by the cache's policy, over
-	// all keys; W-TinyLFU is the nearest Redis has to allkeys-lfu.
+	// all keys; W-TinyLFU is the nearest Redis has to allkeys-lfu, and Clock
+	// has no Redis name (cmd/minicache calls it allkeys-clock).
 	policy := "allkeys-lru"
-	if s.cache.Policy() == minicache.WTinyLFU {
+	switch s.cache.Policy() {
+	case minicache.WTinyLFU:
 		policy = "allkeys-lfu"
+	case minicache.Clock:
+		policy = "allkeys-clock"
 	}
 	return [][2]string{
 		{"appendonly", "no"},

@@ -101,15 +101,17 @@ var settings = []setting{
 			return err
 		}},
 	{"CACHE_EVICTION_POLICY", "eviction-policy", "allkeys-lru",
-		"what a full cache evicts, named after Redis's maxmemory-policy: allkeys-lru (the least recently used) or allkeys-lfu (adaptive W-TinyLFU: recency and frequency, best where the working set exceeds the cache)",
+		"what a full cache evicts, named after Redis's maxmemory-policy: allkeys-lru (the least recently used), allkeys-lfu (adaptive W-TinyLFU: recency and frequency, best where the working set exceeds the cache) or allkeys-clock (CLOCK: LRU approximated, reads of hot keys without a lock)",
 		func(c *config, v string) error {
 			switch strings.ToLower(v) {
 			case "allkeys-lru":
 				c.policy = minicache.LRU
 			case "allkeys-lfu":
 				c.policy = minicache.WTinyLFU
+			case "allkeys-clock":
+				c.policy = minicache.Clock
 			default:
-				return errors.New("not allkeys-lru or allkeys-lfu (every key may be evicted: Redis's volatile-*, allkeys-random and noeviction policies are not offered)")
+				return errors.New("not allkeys-lru, allkeys-lfu or allkeys-clock (every key may be evicted: Redis's volatile-*, allkeys-random and noeviction policies are not offered)")
 			}
 			return nil
 		}},

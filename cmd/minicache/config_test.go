@@ -105,7 +105,7 @@ func TestParseConfigErrors(t *testing.T) {
 			`invalid CACHE_MAX_MEMORY="4611686018427387905": too large: at most 4611686018427387904 bytes (4 EiB)`},
 		{"unknown metrics mode", nil, env("CACHE_METRICS", "yes"), `invalid CACHE_METRICS="yes": not one of on, open, off`},
 		{"unknown policy", nil, env("CACHE_EVICTION_POLICY", "volatile-lru"),
-			`invalid CACHE_EVICTION_POLICY="volatile-lru": not allkeys-lru or allkeys-lfu`},
+			`invalid CACHE_EVICTION_POLICY="volatile-lru": not allkeys-lru, allkeys-lfu or allkeys-clock`},
 		{"snapshot interval below the floor", []string{"-snapshot-interval", "10ms"}, env(),
 			`invalid flag -snapshot-interval="10ms": below the floor of 1s`},
 		{"snapshot interval without a path", nil, env("CACHE_SNAPSHOT_INTERVAL", "10"),

@@ -414,16 +414,20 @@ func TestDamagedSnapshotStopsTheStart(t *testing.T) {
 	assert.Contains(t, err.Error(), "snapshot directory")
 }
 
-func TestEvictionPolicyLFU(t *testing.T) {
-	base, logs, stop := serve(t, "CACHE_EVICTION_POLICY", "allkeys-lfu", "CACHE_MAX_ENTRIES", "100")
-	assert.Contains(t, logs(), "eviction_policy=w-tinylfu")
-	for i := range 300 {
-		status, body := call(t, "PUT", base+"/set", `{"key":"k`+strconv.Itoa(i)+`","value":"v"}`)
-		require.Equal(t, 200, status, body)
+func TestEvictionPolicies(t *testing.T) {
+	for name, policy := range map[string]string{"allkeys-lfu": "w-tinylfu", "allkeys-clock": "clock"} {
+		t.Run(name, func(t *testing.T) {
+			base, logs, stop := serve(t, "CACHE_EVICTION_POLICY", name, "CACHE_MAX_ENTRIES", "100")
+			assert.Contains(t, logs(), "eviction_policy="+policy)
+			for i := range 300 {
+				status, body := call(t, "PUT", base+"/set", `{"key":"k`+strconv.Itoa(i)+`","value":"v"}`)
+				require.Equal(t, 200, status, body)
+			}
+			_, body := call(t, "GET", base+"/stats", "")
+			assert.Contains(t, body, `"total_entries":100`)
+			require.NoError(t, stop())
+		})
 	}
-	_, body := call(t, "GET", base+"/stats", "")
-	assert.Contains(t, body, `"total_entries":100`)
-	require.NoError(t, stop())
 }
 
 // gcPercentNow reads the runtime's GOGC without changing it.
