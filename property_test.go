@@ -97,11 +97,12 @@ func (m *model) remove(k int, cause RemovalCause) {
 	m.order = slices.DeleteFunc(m.order, func(x int) bool { return x == k })
 }
 
-// firstExpired returns the expired key with the earliest deadline.
-func (m *model) firstExpired() (int, bool) {
+// firstExpired returns the expired key other than except (-1: none) with
+// the earliest deadline.
+func (m *model) firstExpired(except int) (int, bool) {
 	best, found := 0, false
 	for k, e := range m.entries {
-		if m.expired(e) && (!found || e.expire < m.entries[best].expire) {
+		if k != except && m.expired(e) && (!found || e.expire < m.entries[best].expire) {
 			best, found = k, true
 		}
 	}
@@ -117,7 +118,7 @@ func (m *model) evictOne(except int) {
 		m.remove(victim, CauseExpired)
 		return
 	}
-	if k, ok := m.firstExpired(); ok {
+	if k, ok := m.firstExpired(except); ok {
 		m.remove(k, CauseExpired)
 		return
 	}
@@ -128,7 +129,7 @@ func (m *model) evictOne(except int) {
 
 func (m *model) purge() int {
 	n := 0
-	for k, ok := m.firstExpired(); ok; k, ok = m.firstExpired() {
+	for k, ok := m.firstExpired(-1); ok; k, ok = m.firstExpired(-1) {
 		m.remove(k, CauseExpired)
 		n++
 	}
