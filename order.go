@@ -60,9 +60,9 @@ func (p Policy) String() string {
 }
 
 // order is a shard's eviction policy: LRU unless lfu is set (to W-TinyLFU,
-// or to CLOCK, which it runs as its window alone, see tinyLFU.clock). It dispatches
-// with a predictable branch rather than an interface, so that LRU's calls
-// on the hot path stay inlined.
+// or to CLOCK, which it runs as its window alone, see tinyLFU.clock). It
+// dispatches with a predictable branch rather than an interface, so that
+// LRU's calls on the hot path stay inlined.
 type order struct {
 	lru
 	lfu *tinyLFU

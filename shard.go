@@ -140,9 +140,10 @@ func (s *shard[K, V]) lookup(k K, h uint64, write bool) (pos uint64, slot uint32
 // rewrites (W-TinyLFU and Clock have none in s.order.links), and for a
 // write the weight. Issued before the comparison, they miss in parallel
 // with the loads of the entry and its key rather than after them; in a
-// cache larger than the CPU's caches each is a trip to memory. The values are not needed here, and the compiler drops a plain
-// load whose value is unused; it keeps an atomic one, which costs a plain
-// load on amd64 and an acquiring one on arm64.
+// cache larger than the CPU's caches each is a trip to memory. The values
+// are not needed here, and the compiler drops a plain load whose value is
+// unused; it keeps an atomic one, which costs a plain load on amd64 and an
+// acquiring one on arm64.
 func (s *shard[K, V]) warm(i uint32, write bool) {
 	if l := s.order.links; int(i) < len(l) {
 		atomic.LoadUint32(&l[i].prev)
@@ -251,7 +252,7 @@ func (s *shard[K, V]) recycleLocked(k K, h uint64, v V) {
 		i = s.order.links[0].prev // LRU's victim
 		old = s.tagOf(i)
 	case lfu.clock:
-		i = lfu.oldest(window, 0)
+		i = lfu.oldest(window, 0) // CLOCK's victim, as lfu.victim names it
 		old = s.tagOf(i)
 	default:
 		i = lfu.victim(0)

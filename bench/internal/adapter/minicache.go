@@ -7,31 +7,25 @@ import (
 )
 
 func init() {
-	register(Spec{
-		Name:   "minicache",
-		Module: "github.com/minicache/minicache (this repository)",
-		Config: "`minicache.New[K, V](minicache.WithCapacity(n))` with default sharding; TTLs through " +
-			"`SetWithTTL` on every Set; no `WithCleanupInterval` (no janitor: expired entries are dropped lazily and by eviction).",
-		Features: Features{Bounded: true, FixedTTL: true, PerEntryTTL: true, IntKeys: true},
-		Int:      newMinicache[int64, int64],
-		Str:      newMinicache[string, []byte],
-	})
-	register(Spec{
-		Name:     "minicache-wtinylfu",
+	register(minicacheSpec("minicache", minicache.LRU, "`minicache.New[K, V](minicache.WithCapacity(n))` with default sharding; TTLs through "+
+		"`SetWithTTL` on every Set; no `WithCleanupInterval` (no janitor: expired entries are dropped lazily and by eviction)."))
+	register(minicacheSpec("minicache-wtinylfu", minicache.WTinyLFU,
+		"as minicache, plus `minicache.WithPolicy(minicache.WTinyLFU)`: adaptive W-TinyLFU per shard."))
+	register(minicacheSpec("minicache-clock", minicache.Clock,
+		"as minicache, plus `minicache.WithPolicy(minicache.Clock)`: CLOCK (second chance) per shard, hits without the lock."))
+}
+
+// minicacheSpec describes minicache with policy p (LRU is the default, so
+// WithPolicy(LRU) changes nothing).
+func minicacheSpec(name string, p minicache.Policy, config string) Spec {
+	return Spec{
+		Name:     name,
 		Module:   "github.com/minicache/minicache (this repository)",
-		Config:   "as minicache, plus `minicache.WithPolicy(minicache.WTinyLFU)`: adaptive W-TinyLFU per shard.",
+		Config:   config,
 		Features: Features{Bounded: true, FixedTTL: true, PerEntryTTL: true, IntKeys: true},
-		Int:      newMinicacheWith[int64, int64](minicache.WTinyLFU),
-		Str:      newMinicacheWith[string, []byte](minicache.WTinyLFU),
-	})
-	register(Spec{
-		Name:     "minicache-clock",
-		Module:   "github.com/minicache/minicache (this repository)",
-		Config:   "as minicache, plus `minicache.WithPolicy(minicache.Clock)`: CLOCK (second chance) per shard, hits without the lock.",
-		Features: Features{Bounded: true, FixedTTL: true, PerEntryTTL: true, IntKeys: true},
-		Int:      newMinicacheWith[int64, int64](minicache.Clock),
-		Str:      newMinicacheWith[string, []byte](minicache.Clock),
-	})
+		Int:      newMinicacheWith[int64, int64](p),
+		Str:      newMinicacheWith[string, []byte](p),
+	}
 }
 
 // newMinicacheWith returns the constructor of a minicache with policy p.
@@ -43,10 +37,6 @@ func newMinicacheWith[K comparable, V any](p minicache.Policy) func(Config[K]) C
 
 type miniCache[K comparable, V any] struct {
 	c *minicache.Cache[K, V]
-}
-
-func newMinicache[K comparable, V any](cfg Config[K]) Cache[K, V] {
-	return &miniCache[K, V]{c: minicache.New[K, V](minicache.WithCapacity(cfg.Capacity))}
 }
 
 func (a *miniCache[K, V]) Get(k K) (V, bool) { return a.c.Get(k) }
